@@ -1,0 +1,44 @@
+# Two commands for a fresh machine (see README.md):
+#   make run    set up, then serve the demo on http://127.0.0.1:5000 (SQLite, demo data)
+#   make test   set up, then run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PROVIDERS ?= 2000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-postgres chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	ALMA_ENV=development $(BIN)/flask --app app db upgrade
+	ALMA_ENV=development $(BIN)/flask --app app seed --if-empty --providers $(DEMO_PROVIDERS)
+	ALMA_ENV=development $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+# Debian's Chromium drives the browser tests; Playwright never downloads one.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.dev chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	$(MAKE) test TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/directory.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

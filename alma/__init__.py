@@ -1,0 +1,56 @@
+"""The application factory."""
+import logging
+from pathlib import Path
+
+from flask import Flask, abort
+
+from alma import cli, db, errors, logs, security, templating
+from alma.config import ConfigError, check_can_serve, from_environment
+from alma.extensions import csrf, htmx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    overrides = dict(config or {})
+    instance_path = overrides.get("INSTANCE_PATH", app.instance_path)
+    app.config.from_mapping(from_environment(instance_path))
+    app.config.update(overrides)
+
+    logs.init_app(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    templating.init_app(app)
+    _refuse_to_serve_if_unsafe(app)
+
+    from alma import health
+    from alma.directory.views import bp as directory_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(directory_bp)
+    return app
+
+
+def _refuse_to_serve_if_unsafe(app):
+    # Importing the app must work without settings (for tooling and the
+    # release command), so the refusal happens when a request arrives, and
+    # gunicorn.conf.py refuses to start at all.
+    try:
+        check_can_serve(app.config)
+    except ConfigError as problem:
+        message = str(problem)
+        logging.getLogger("alma").error("Refusing to serve: %s", message)
+
+        @app.before_request
+        def _refuse():
+            abort(503)

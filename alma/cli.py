@@ -1,0 +1,83 @@
+"""Command-line tasks: migrations, demo data, the directory index."""
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from playhouse.migrations import Runner
+
+from alma.db import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+db_cli = AppGroup("db", help="Database schema migrations.")
+
+
+def migration_runner():
+    return Runner(db.obj, directory=str(MIGRATIONS))
+
+
+def upgrade():
+    """Apply every pending migration; returns their names."""
+    return migration_runner().up()
+
+
+@db_cli.command("upgrade")
+def upgrade_command():
+    """Apply pending migrations (the Procfile's release step)."""
+    applied = upgrade()
+    click.echo(f"Applied {len(applied)} migration(s)." if applied else "Already up to date.")
+    for name in applied:
+        click.echo(f"  {name}")
+
+
+@db_cli.command("downgrade")
+@click.option("--to", "target", default=None, help="Revert back through this migration.")
+def downgrade_command(target):
+    """Revert the latest migration (or back through --to)."""
+    for name in migration_runner().down(target):
+        click.echo(f"Reverted {name}")
+
+
+@db_cli.command("status")
+def status_command():
+    for migration in migration_runner().status():
+        mark = "applied" if migration.applied else "pending"
+        click.echo(f"{mark:8} {migration.name}")
+
+
+@click.command("seed")
+@click.option("--providers", "count", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--random-seed", default=2026, show_default=True, help="Same seed, same directory.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when providers exist already.")
+def seed_command(count, random_seed, if_empty):
+    """Build a realistic demo directory."""
+    from alma.directory import demo
+    from alma.directory.models import Provider
+
+    if if_empty and Provider.select().exists():
+        click.echo("Providers exist already; leaving the demo data as it is.")
+        return
+    started = time.perf_counter()
+    summary = demo.seed(count, random_seed, progress=click.echo)
+    click.echo(f"Seeded {summary['providers']:,} providers ({summary['listings']:,} listings) "
+               f"in {time.perf_counter() - started:.1f}s; the network operates in "
+               f"{', '.join(summary['operating_states'])}.")
+
+
+directory_cli = AppGroup("directory", help="The public directory.")
+
+
+@directory_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index (daily, so expired licences drop out of it)."""
+    from alma.directory import service
+
+    service.reindex()
+    click.echo("Directory index rebuilt.")
+
+
+def init_app(app):
+    app.cli.add_command(db_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(directory_cli)

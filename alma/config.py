@@ -1,0 +1,79 @@
+"""Settings, read from the environment with safe embedded defaults.
+
+ALMA_ENV picks the mode:
+- production (the default): SECRET_KEY must be set, cookies are Secure.
+- development: the local demo; a secret key is generated once into instance/.
+- test: set by the test suite.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes it unsafe to serve requests."""
+
+
+def _flag(value, default=False):
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret(instance_path):
+    # Sessions survive a restart of the local demo, yet no key is ever
+    # committed: it is made on this machine, once.
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path, environ=None):
+    env = os.environ if environ is None else environ
+    mode = env.get("ALMA_ENV", "production").strip().lower()
+    debug = _flag(env.get("FLASK_DEBUG"))
+    if debug and mode == "production":
+        mode = "development"
+    if mode not in {"production", "development", "test"}:
+        raise ConfigError(f"ALMA_ENV must be production, development or test, not {mode!r}")
+
+    secret = env.get("SECRET_KEY") or None
+    if secret is None and mode == "development":
+        secret = _development_secret(instance_path)
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "alma.db")
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "ALMA_ENV": mode,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": env.get("DATABASE_URL", default_db),
+        "BASE_URL": base_url,
+        "TEAM_EMAIL": env.get("ALMA_TEAM_EMAIL", "matching@alma.example"),
+        "DIRECTORY_PAGE_SIZE": int(env.get("ALMA_DIRECTORY_PAGE_SIZE", "20")),
+        # Counting and paging stop here: a search that matches more is
+        # better narrowed than paged through, and the cost stays bounded.
+        "DIRECTORY_RESULT_CAP": int(env.get("ALMA_DIRECTORY_RESULT_CAP", "1000")),
+        "DB_POOL_SIZE": int(env.get("ALMA_DB_POOL_SIZE", "8")),
+        "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 30 * 60,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
+        "HSTS": base_url.startswith("https://"),
+        "TEMPLATES_AUTO_RELOAD": mode == "development",
+        "LOG_REQUESTS": _flag(env.get("ALMA_LOG_REQUESTS"), default=mode != "test"),
+    }
+
+
+def check_can_serve(config):
+    """Refuse to serve with settings that would be unsafe."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or run with ALMA_ENV=development for the local demo."
+        )

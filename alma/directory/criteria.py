@@ -1,0 +1,170 @@
+"""What a client asked the directory for, read from the query string.
+
+Every value is checked on its own. A value we can't use gets a plain message
+and is left out; the rest of the search still runs. What the person typed is
+kept in `raw` so the form shows it back to them.
+"""
+import re
+from dataclasses import dataclass, field
+
+from alma import geo
+from alma.directory.models import AGE_GROUPS, FORMATS, GENDERS
+
+RADIUS_CHOICES = (5, 10, 25, 50, 100)
+DEFAULT_RADIUS = 25
+SORTS = {"best": "Best match", "distance": "Distance", "price": "Self-pay price"}
+MAX_TEXT = 200
+MAX_RATE_DOLLARS = 1000
+SELF_PAY = "self-pay"
+FIELDS = ("state", "payment", "max_rate", "sliding_scale", "accepting", "specialty",
+          "modality", "language", "gender", "ages", "format", "zip", "radius", "q",
+          "sort", "page")
+
+
+@dataclass
+class Criteria:
+    state: object = None          # ServiceState
+    payer: object = None          # Payer
+    self_pay: bool = False
+    max_rate_cents: int = None
+    sliding_scale: bool = False
+    accepting_only: bool = True
+    specialty: object = None
+    modality: object = None
+    language: object = None
+    gender: str = None
+    age_group: str = None
+    format: str = None
+    place: geo.Place = None
+    radius_miles: int = DEFAULT_RADIUS
+    text: str = ""
+    words: list = field(default_factory=list)
+    sort: str = "best"
+    page: int = 1
+    raw: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)
+
+    @property
+    def state_not_served(self):
+        return self.state is not None and not self.state.operating
+
+    def is_filtered(self):
+        """Whether anything narrows the search beyond the defaults."""
+        return any([self.state, self.payer, self.self_pay, self.specialty, self.modality,
+                    self.language, self.gender, self.age_group, self.format, self.place,
+                    self.words])
+
+
+def _choice(value, options, problem, criteria, name):
+    if value in options:
+        return options[value]
+    criteria.problems[name] = problem
+    return None
+
+
+def parse(args, vocab):
+    """Read a query string (a MultiDict) into Criteria."""
+    raw = {name: args.get(name, "").strip() for name in FIELDS}
+    c = Criteria(raw=raw)
+
+    if raw["state"]:
+        c.state = _choice(raw["state"].upper(), vocab.states,
+                          f"We don't know the state “{raw['state']}”, so we're showing every state.",
+                          c, "state")
+
+    if raw["payment"] == SELF_PAY:
+        c.self_pay = True
+    elif raw["payment"]:
+        c.payer = _choice(raw["payment"], vocab.payers,
+                          "We don't know that insurance, so we're showing every payment option.",
+                          c, "payment")
+
+    if raw["max_rate"]:
+        amount = raw["max_rate"].lstrip("$").replace(",", "")
+        if amount.isdigit() and 1 <= int(amount) <= MAX_RATE_DOLLARS:
+            c.max_rate_cents = int(amount) * 100
+        else:
+            c.problems["max_rate"] = (
+                f"Enter a price per session in whole dollars, from 1 to {MAX_RATE_DOLLARS}.")
+    c.sliding_scale = raw["sliding_scale"] in {"1", "on", "yes", "true"}
+    if c.max_rate_cents is not None and not c.self_pay and "payment" not in c.problems:
+        c.problems["max_rate"] = "The price limit applies when you choose to pay yourself."
+        c.max_rate_cents = None
+
+    if raw["accepting"] in {"", "1", "yes"}:
+        c.accepting_only = True
+    elif raw["accepting"] == "any":
+        c.accepting_only = False
+    else:
+        c.problems["accepting"] = "Choose who to show: accepting new clients, or everyone."
+
+    for name, options, what in (("specialty", vocab.specialties, "concern"),
+                                ("modality", vocab.modalities, "type of therapy"),
+                                ("language", vocab.languages, "language")):
+        if raw[name]:
+            setattr(c, name, _choice(raw[name], options,
+                                     f"We don't know that {what}, so we've left it out.", c, name))
+
+    for name, options, attr, problem in (
+            ("gender", GENDERS, "gender", "We don't know that gender option, so we've left it out."),
+            ("ages", AGE_GROUPS, "age_group", "We don't know that age group, so we've left it out."),
+            ("format", FORMATS, "format", "Choose telehealth or in person.")):
+        if raw[name] in options:
+            setattr(c, attr, raw[name])
+        elif raw[name]:
+            c.problems[name] = problem
+
+    if raw["zip"]:
+        if re.fullmatch(r"\d{5}", raw["zip"]):
+            c.place = geo.lookup_zip(raw["zip"])
+            if c.place is None:
+                c.problems["zip"] = f"We couldn't find the zip code {raw['zip']}."
+        else:
+            c.problems["zip"] = "Enter a 5-digit US zip code, like 10001."
+    if raw["radius"]:
+        if raw["radius"].isdigit() and int(raw["radius"]) in RADIUS_CHOICES:
+            c.radius_miles = int(raw["radius"])
+        else:
+            c.problems["radius"] = "Choose a distance: 5, 10, 25, 50 or 100 miles."
+
+    if raw["q"]:
+        text = raw["q"][:MAX_TEXT]
+        c.text = text
+        c.words = re.findall(r"\w+", text.lower())[:8]
+        if not c.words:
+            c.problems["q"] = "Type a word or a name to search for."
+        if len(raw["q"]) > MAX_TEXT:
+            c.problems["q"] = f"We searched for the first {MAX_TEXT} characters."
+
+    if raw["sort"]:
+        if raw["sort"] not in SORTS:
+            c.problems["sort"] = "We don't know that order, so results are by best match."
+        elif raw["sort"] == "distance" and c.place is None:
+            c.problems["sort"] = "Add a zip code to sort by distance."
+        else:
+            c.sort = raw["sort"]
+
+    if raw["page"]:
+        if raw["page"].isdigit() and int(raw["page"]) >= 1:
+            c.page = int(raw["page"])
+        else:
+            c.problems["page"] = "That page number isn't valid, so here is the first page."
+    return c
+
+
+def choices(vocab):
+    """The options the search form offers, as (value, label) pairs."""
+    return {
+        "state": [(code, s.name if s.operating else f"{s.name} (not served yet)")
+                  for code, s in vocab.states.items()],
+        "payment": [(slug, p.name) for slug, p in vocab.payers.items()]
+        + [(SELF_PAY, "I'll pay myself")],
+        "specialty": [(slug, row.name) for slug, row in vocab.specialties.items()],
+        "modality": [(slug, row.name) for slug, row in vocab.modalities.items()],
+        "language": [(slug, row.name) for slug, row in vocab.languages.items()],
+        "format": list(FORMATS.items()),
+        "gender": list(GENDERS.items()),
+        "ages": [(key, label) for key, (_column, label) in AGE_GROUPS.items()],
+        "radius": [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES],
+        "sort": list(SORTS.items()),
+    }

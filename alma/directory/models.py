@@ -1,0 +1,265 @@
+"""Providers, their licences and networks, and the directory's search index."""
+import datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from alma.db import BaseModel
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+LICENSE_TYPES = {
+    "LCSW": "Licensed Clinical Social Worker",
+    "LICSW": "Licensed Independent Clinical Social Worker",
+    "LMFT": "Licensed Marriage and Family Therapist",
+    "LPC": "Licensed Professional Counselor",
+    "LPCC": "Licensed Professional Clinical Counselor",
+    "LMHC": "Licensed Mental Health Counselor",
+    "PsyD": "Doctor of Psychology (licensed psychologist)",
+    "PhD": "Licensed psychologist (PhD)",
+    "LLP": "Limited Licensed Psychologist",
+    "PMHNP": "Psychiatric-Mental Health Nurse Practitioner",
+    "MD": "Psychiatrist (MD)",
+    # Pre-licensed titles: such providers are never listed.
+    "LMSW": "Licensed Master Social Worker (pre-licensed)",
+    "AMFT": "Associate Marriage and Family Therapist (pre-licensed)",
+    "LPC-Associate": "Licensed Professional Counselor Associate (pre-licensed)",
+}
+
+LICENSE_LEVELS = {
+    "full": "Fully licensed",
+    "limited": "Limited licence",
+    "pre_licensed": "Pre-licensed",
+}
+
+GENDERS = {"woman": "Woman", "man": "Man", "nonbinary": "Non-binary"}
+
+# Each age group maps to a boolean column on Provider and Listing.
+AGE_GROUPS = {
+    "children": ("serves_children", "Children (0-12)"),
+    "teens": ("serves_teens", "Teens (13-17)"),
+    "adults": ("serves_adults", "Adults (18-64)"),
+    "older_adults": ("serves_older_adults", "Older adults (65+)"),
+}
+
+FORMATS = {"telehealth": "Telehealth", "in_person": "In person"}
+
+MEMBERSHIP_STATUSES = ("active", "paused", "left")
+
+
+class Payer(BaseModel):
+    name = CharField(unique=True)
+    slug = CharField(unique=True)
+    # Benefits for this payer can be checked for the client through Optum.
+    checkable_via_optum = BooleanField(default=False)
+    clearinghouse_payer_id = CharField(null=True)
+
+
+class Specialty(BaseModel):
+    name = CharField(unique=True)
+    slug = CharField(unique=True)
+
+
+class Modality(BaseModel):
+    name = CharField(unique=True)
+    slug = CharField(unique=True)
+
+
+class Language(BaseModel):
+    name = CharField(unique=True)
+    slug = CharField(unique=True)
+
+
+class ServiceState(BaseModel):
+    """A US state (or DC), and whether the network operates there."""
+
+    code = CharField(max_length=2, primary_key=True)
+    name = CharField()
+    operating = BooleanField(default=False)
+    launched_on = DateField(null=True)
+
+
+class Provider(BaseModel):
+    slug = CharField(unique=True)
+    first_name = CharField()
+    last_name = CharField()
+    email = CharField(unique=True)
+    phone = CharField(null=True)
+    npi = CharField(max_length=10, unique=True)
+    gender = CharField(max_length=16)
+    pronouns = CharField(null=True)
+    photo_url = CharField(null=True)
+    bio = TextField(default="")
+    approach = TextField(default="")
+    office_zip = CharField(max_length=5, null=True)
+    office_city = CharField(null=True)
+    office_state = CharField(max_length=2, null=True)
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    offers_telehealth = BooleanField(default=True)
+    offers_in_person = BooleanField(default=False)
+    serves_children = BooleanField(default=False)
+    serves_teens = BooleanField(default=False)
+    serves_adults = BooleanField(default=True)
+    serves_older_adults = BooleanField(default=False)
+    cash_rate_cents = IntegerField(null=True)
+    sliding_scale = BooleanField(default=False)
+    sliding_scale_min_cents = IntegerField(null=True)
+    cancellation_policy = TextField(default="")
+    contact_by_email = BooleanField(default=True)
+    contact_by_text = BooleanField(default=False)
+    accepting_new_clients = BooleanField(default=False)
+    accepting_confirmed_on = DateField(null=True)
+    membership_status = CharField(max_length=16, default="active")
+    listing_hidden = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def initials(self):
+        return (self.first_name[:1] + self.last_name[:1]).upper()
+
+    @property
+    def formats(self):
+        return [label for key, label in FORMATS.items()
+                if getattr(self, f"offers_{key}")]
+
+    @property
+    def age_groups(self):
+        return [label for column, label in AGE_GROUPS.values() if getattr(self, column)]
+
+
+class License(BaseModel):
+    provider = ForeignKeyField(Provider, backref="licenses", on_delete="CASCADE")
+    state = CharField(max_length=2)
+    license_type = CharField(max_length=16)
+    number = CharField()
+    level = CharField(max_length=16)
+    under_supervision = BooleanField(default=False)
+    supervisor_name = CharField(null=True)
+    supervisor_license = CharField(null=True)
+    expires_on = DateField()
+
+    class Meta:
+        indexes = ((("provider", "state"), False),)
+
+    def is_current(self, today):
+        return self.level != "pre_licensed" and self.expires_on >= today
+
+
+class ProviderSpecialty(BaseModel):
+    provider = ForeignKeyField(Provider, backref="specialty_links", on_delete="CASCADE")
+    specialty = ForeignKeyField(Specialty, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("provider", "specialty")
+        indexes = ((("specialty", "provider"), False),)
+
+
+class ProviderModality(BaseModel):
+    provider = ForeignKeyField(Provider, backref="modality_links", on_delete="CASCADE")
+    modality = ForeignKeyField(Modality, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("provider", "modality")
+        indexes = ((("modality", "provider"), False),)
+
+
+class ProviderLanguage(BaseModel):
+    provider = ForeignKeyField(Provider, backref="language_links", on_delete="CASCADE")
+    language = ForeignKeyField(Language, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("provider", "language")
+        indexes = ((("language", "provider"), False),)
+
+
+class NetworkParticipation(BaseModel):
+    """A provider in network with a payer, through the group's Tax ID or individually."""
+
+    provider = ForeignKeyField(Provider, backref="participations", on_delete="CASCADE")
+    payer = ForeignKeyField(Payer, on_delete="RESTRICT")
+    via = CharField(max_length=16)  # "group" or "individual"
+    starts_on = DateField()
+    ends_on = DateField(null=True)
+
+    class Meta:
+        indexes = (
+            (("provider", "payer", "starts_on", "ends_on"), False),
+            (("payer",), False),
+        )
+
+    def is_active(self, today):
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+
+class Listing(BaseModel):
+    """The directory's search index: one row per provider per state they may be found in.
+
+    Derived from Provider and License by directory.service.reindex and never
+    edited by hand. A row exists only for a listed provider (an active member,
+    listing not hidden) with a current, not pre-licensed licence in a state
+    where the network operates. Licence expiry is also checked at query time,
+    so an expired licence drops out the day it expires.
+    """
+
+    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    state = CharField(max_length=2)
+    # Exactly one row per provider is primary: the one searched when the
+    # client has not said which state they are in.
+    is_primary = BooleanField()
+    license_expires_on = DateField()
+    accepting = BooleanField()
+    accepting_confirmed_on = DateField()
+    gender = CharField(max_length=16)
+    offers_telehealth = BooleanField()
+    offers_in_person = BooleanField()
+    serves_children = BooleanField()
+    serves_teens = BooleanField()
+    serves_adults = BooleanField()
+    serves_older_adults = BooleanField()
+    cash_rate_cents = IntegerField(null=True)
+    sliding_scale = BooleanField()
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+
+    class Meta:
+        indexes = (
+            (("provider", "state"), True),
+            (("state", "accepting", "accepting_confirmed_on"), False),
+            (("is_primary", "accepting", "accepting_confirmed_on"), False),
+            (("state", "cash_rate_cents"), False),
+            (("state", "latitude"), False),
+        )
+
+
+MODELS = [
+    Payer,
+    Specialty,
+    Modality,
+    Language,
+    ServiceState,
+    Provider,
+    License,
+    ProviderSpecialty,
+    ProviderModality,
+    ProviderLanguage,
+    NetworkParticipation,
+    Listing,
+]

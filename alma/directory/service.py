@@ -1,0 +1,348 @@
+"""The directory's rules: who is listed, how a search runs, what a result shows."""
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from flask import abort
+from peewee import SQL, Case, fn
+
+from alma import geo
+from alma.db import db
+from alma.directory import fulltext
+from alma.directory.models import (
+    AGE_GROUPS,
+    License,
+    Listing,
+    NetworkParticipation,
+    Payer,
+    Provider,
+    ProviderLanguage,
+    ProviderModality,
+    ProviderSpecialty,
+    ServiceState,
+    Specialty,
+    Modality,
+    Language,
+)
+
+# An "accepting" answer older than this is shown as possibly out of date.
+FRESH_DAYS = 30
+
+
+def today():
+    return datetime.date.today()
+
+
+# --- Who is listed -----------------------------------------------------------------
+
+def listable_providers():
+    """Providers who may appear at all: active members who have not hidden their listing."""
+    return Provider.select().where(
+        (Provider.membership_status == "active") & (Provider.listing_hidden == False))  # noqa: E712
+
+
+def reindex(provider_ids=None, on=None):
+    """Rebuild the directory's Listing rows, for some providers or for all.
+
+    Steps:
+    1. Delete the providers' rows.
+    2. Insert one row per (provider, state) for each current licence that is
+       not pre-licensed, in a state where the network operates, for listable
+       providers; a second licence in the same state extends the expiry.
+    3. Mark one row per provider primary: their office state, else the first.
+    """
+    on = on or today()
+    with db.atomic():
+        delete = Listing.delete()
+        if provider_ids is not None:
+            delete = delete.where(Listing.provider.in_(provider_ids))
+        delete.execute()
+
+        source = (License
+                  .select(Provider.id, License.state, SQL("FALSE"), fn.MAX(License.expires_on),
+                          Provider.accepting_new_clients,
+                          fn.COALESCE(Provider.accepting_confirmed_on,
+                                      fn.DATE(Provider.created_at)),
+                          Provider.gender, Provider.offers_telehealth, Provider.offers_in_person,
+                          Provider.serves_children, Provider.serves_teens,
+                          Provider.serves_adults, Provider.serves_older_adults,
+                          Provider.cash_rate_cents, Provider.sliding_scale,
+                          Provider.latitude, Provider.longitude)
+                  .join(Provider)
+                  .join_from(License, ServiceState, on=(License.state == ServiceState.code))
+                  .where((Provider.membership_status == "active")
+                         & (Provider.listing_hidden == False)  # noqa: E712
+                         & (License.level != "pre_licensed")
+                         & (License.expires_on >= on)
+                         & (ServiceState.operating == True))  # noqa: E712
+                  .group_by(Provider.id, License.state))
+        if provider_ids is not None:
+            source = source.where(Provider.id.in_(provider_ids))
+        Listing.insert_from(source, [
+            Listing.provider, Listing.state, Listing.is_primary, Listing.license_expires_on,
+            Listing.accepting, Listing.accepting_confirmed_on, Listing.gender,
+            Listing.offers_telehealth, Listing.offers_in_person, Listing.serves_children,
+            Listing.serves_teens, Listing.serves_adults, Listing.serves_older_adults,
+            Listing.cash_rate_cents, Listing.sliding_scale, Listing.latitude,
+            Listing.longitude]).execute()
+
+        Other = Listing.alias("other")
+        home_first = Case(None, [(Other.state == Provider.office_state, 0)], 1)
+        primary = (Other
+                   .select(Other.id)
+                   .join(Provider, on=(Other.provider == Provider.id))
+                   .where(Other.provider == Listing.provider)
+                   .order_by(home_first, Other.state)
+                   .limit(1))
+        update = Listing.update(is_primary=(Listing.id == primary))
+        if provider_ids is not None:
+            update = update.where(Listing.provider.in_(provider_ids))
+        update.execute()
+
+
+# --- Search ------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    provider: Provider
+    credentials: list
+    in_network: list
+    specialties: list
+    distance_miles: float = None
+    confirmed_days_ago: int = None
+
+    @property
+    def confirmation_is_fresh(self):
+        return self.confirmed_days_ago is not None and self.confirmed_days_ago <= FRESH_DAYS
+
+
+@dataclass
+class SearchResults:
+    results: list
+    total: int
+    capped: bool             # more than `total` match; we stopped counting
+    page: int
+    pages: int
+    page_size: int
+    notices: list = field(default_factory=list)
+
+    @property
+    def first_index(self):
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def last_index(self):
+        return self.first_index + len(self.results) - 1
+
+
+def _exists(link_model, column, value):
+    return fn.EXISTS(link_model.select(SQL("1")).where(
+        (link_model.provider == Listing.provider) & (column == value)))
+
+
+def _in_network_with(payer, on):
+    np = NetworkParticipation
+    return fn.EXISTS(np.select(SQL("1")).where(
+        (np.provider == Listing.provider) & (np.payer == payer.id) & (np.starts_on <= on)
+        & (np.ends_on.is_null() | (np.ends_on >= on))))
+
+
+def _filtered(criteria, on):
+    """The Listing query for the criteria, and the expressions to order it by."""
+    query = Listing.select(Listing.provider, Listing.latitude, Listing.longitude)
+    where = [Listing.license_expires_on >= on]
+    where.append(Listing.state == criteria.state.code if criteria.state
+                 else Listing.is_primary == True)  # noqa: E712
+    if criteria.accepting_only:
+        where.append(Listing.accepting == True)  # noqa: E712
+    if criteria.payer is not None:
+        where.append(_in_network_with(criteria.payer, on))
+    if criteria.self_pay:
+        where.append(Listing.cash_rate_cents.is_null(False))
+        if criteria.max_rate_cents is not None:
+            where.append(Listing.cash_rate_cents <= criteria.max_rate_cents)
+        if criteria.sliding_scale:
+            where.append(Listing.sliding_scale == True)  # noqa: E712
+    if criteria.specialty is not None:
+        where.append(_exists(ProviderSpecialty, ProviderSpecialty.specialty, criteria.specialty.id))
+    if criteria.modality is not None:
+        where.append(_exists(ProviderModality, ProviderModality.modality, criteria.modality.id))
+    if criteria.language is not None:
+        where.append(_exists(ProviderLanguage, ProviderLanguage.language, criteria.language.id))
+    if criteria.gender:
+        where.append(Listing.gender == criteria.gender)
+    if criteria.age_group:
+        where.append(getattr(Listing, AGE_GROUPS[criteria.age_group][0]) == True)  # noqa: E712
+    if criteria.format:
+        where.append(getattr(Listing, f"offers_{criteria.format}") == True)  # noqa: E712
+
+    distance = None
+    if criteria.place is not None:
+        box = geo.bounding_box(criteria.place.latitude, criteria.place.longitude,
+                               criteria.radius_miles)
+        dy = Listing.latitude - criteria.place.latitude
+        dx = (Listing.longitude - criteria.place.longitude) * box.lon_scale
+        distance = dy * dy + dx * dx  # squared degrees of latitude: orders like miles
+        limit = (criteria.radius_miles / geo.MILES_PER_DEGREE_LATITUDE) ** 2
+        where += [Listing.latitude.between(box.min_lat, box.max_lat),
+                  Listing.longitude.between(box.min_lon, box.max_lon),
+                  distance <= limit]
+
+    relevance = None
+    if criteria.words:
+        query, relevance = fulltext.join_matches(query, Listing.provider, criteria.words)
+
+    query = query.where(*where)
+    freshest = [Listing.accepting.desc(), Listing.accepting_confirmed_on.desc()]
+    if criteria.sort == "distance" and distance is not None:
+        order = [distance] + freshest
+    elif criteria.sort == "price":
+        order = [Listing.cash_rate_cents.is_null(), Listing.cash_rate_cents] + freshest
+    elif relevance is not None:
+        order = [relevance] + freshest
+    else:
+        order = freshest
+    return query, order + [Listing.provider]
+
+
+def _count(query, cap):
+    bounded = query.select(SQL("1")).order_by().limit(cap + 1)
+    sql, params = bounded.sql()
+    return db.execute_sql(f"SELECT COUNT(*) FROM ({sql}) AS matches", params).fetchone()[0]
+
+
+def search(criteria, page_size=20, cap=1000, on=None):
+    on = on or today()
+    notices = []
+    if criteria.state_not_served:
+        return SearchResults([], 0, False, 1, 1, page_size, notices)
+
+    query, order = _filtered(criteria, on)
+    total = _count(query, cap)
+    capped = total > cap
+    total = min(total, cap)
+    pages = max(1, math.ceil(total / page_size))
+    page = criteria.page
+    if page > pages:
+        notices.append(f"There are only {pages} page{'s' if pages != 1 else ''} of results, "
+                       "so here is the last one.")
+        page = pages
+    rows = list(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)
+                .tuples())
+    return SearchResults(describe(rows, criteria, on), total, capped, page, pages, page_size,
+                         notices)
+
+
+def describe(rows, criteria, on):
+    """What each result shows: (provider_id, latitude, longitude) rows, in order."""
+    ids = [row[0] for row in rows]
+    if not ids:
+        return []
+    providers = {p.id: p for p in Provider.select().where(Provider.id.in_(ids))}
+    credentials = credentials_for(ids, on)
+    payers = in_network_payers(ids, on)
+    specialties = {}
+    for provider_id, name in (ProviderSpecialty.select(ProviderSpecialty.provider, Specialty.name)
+                              .join(Specialty).where(ProviderSpecialty.provider.in_(ids))
+                              .order_by(Specialty.name).tuples()):
+        specialties.setdefault(provider_id, []).append(name)
+
+    results = []
+    for provider_id, lat, lon in rows:
+        provider = providers[provider_id]
+        distance = None
+        if criteria.place is not None and lat is not None:
+            distance = geo.miles_between(criteria.place.latitude, criteria.place.longitude,
+                                         lat, lon)
+        results.append(Result(
+            provider=provider,
+            credentials=credentials.get(provider_id, []),
+            in_network=payers.get(provider_id, []),
+            specialties=specialties.get(provider_id, []),
+            distance_miles=distance,
+            confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
+        ))
+    return results
+
+
+def days_since(day, on):
+    return None if day is None else max(0, (on - day).days)
+
+
+def credentials_for(provider_ids, on):
+    """Licence types each provider may practise under today, e.g. ["LCSW", "PhD"]."""
+    found = {}
+    for provider_id, kind in (License.select(License.provider, License.license_type)
+                              .where(License.provider.in_(provider_ids)
+                                     & (License.level != "pre_licensed")
+                                     & (License.expires_on >= on))
+                              .order_by(License.license_type).tuples()):
+        kinds = found.setdefault(provider_id, [])
+        if kind not in kinds:
+            kinds.append(kind)
+    return found
+
+
+def in_network_payers(provider_ids, on):
+    found = {}
+    np = NetworkParticipation
+    for provider_id, name in (np.select(np.provider, Payer.name).join(Payer)
+                              .where(np.provider.in_(provider_ids) & (np.starts_on <= on)
+                                     & (np.ends_on.is_null() | (np.ends_on >= on)))
+                              .order_by(Payer.name).tuples()):
+        names = found.setdefault(provider_id, [])
+        if name not in names:
+            names.append(name)
+    return found
+
+
+# --- Profiles ----------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    provider: Provider
+    credentials: list
+    licenses: list           # current licences, by state
+    in_network: list
+    specialties: list
+    modalities: list
+    languages: list
+    confirmed_days_ago: int
+
+    @property
+    def confirmation_is_fresh(self):
+        return self.confirmed_days_ago is not None and self.confirmed_days_ago <= FRESH_DAYS
+
+
+def listed_provider_or_404(slug, on=None):
+    """The profile of a listed provider; anyone else is a 404, never a hint they exist."""
+    on = on or today()
+    provider = (Provider.select().join(Listing, on=(Listing.provider == Provider.id))
+                .where((Provider.slug == slug) & (Listing.license_expires_on >= on))
+                .first())
+    if provider is None:
+        abort(404)
+    return profile(provider, on)
+
+
+def profile(provider, on):
+    licenses = [lic for lic in (License.select().where(License.provider == provider.id)
+                                .order_by(License.state, License.license_type))
+                if lic.is_current(on)]
+    names = {}
+    for model, link, attr in ((Specialty, ProviderSpecialty, "specialty"),
+                              (Modality, ProviderModality, "modality"),
+                              (Language, ProviderLanguage, "language")):
+        names[attr] = [row.name for row in model.select(model.name).join(
+            link, on=(getattr(link, attr) == model.id)).where(link.provider == provider.id)
+            .order_by(model.name)]
+    return Profile(
+        provider=provider,
+        credentials=credentials_for([provider.id], on).get(provider.id, []),
+        licenses=licenses,
+        in_network=in_network_payers([provider.id], on).get(provider.id, []),
+        specialties=names["specialty"],
+        modalities=names["modality"],
+        languages=names["language"],
+        confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
+    )

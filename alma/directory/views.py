@@ -1,0 +1,31 @@
+"""The public directory: search and profiles."""
+from flask import Blueprint, current_app, render_template, request
+
+from alma.directory import criteria as search_criteria
+from alma.directory import service, vocab
+from alma.web import page_or_partial
+
+bp = Blueprint("directory", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("directory/home.html",
+                           choices=search_criteria.choices(vocab.current()))
+
+
+@bp.get("/providers")
+def search():
+    words = vocab.current()
+    criteria = search_criteria.parse(request.args, words)
+    found = service.search(criteria, page_size=current_app.config["DIRECTORY_PAGE_SIZE"],
+                           cap=current_app.config["DIRECTORY_RESULT_CAP"])
+    return page_or_partial("directory/search.html", "directory/_results.html",
+                           criteria=criteria, found=found,
+                           choices=search_criteria.choices(words))
+
+
+@bp.get("/providers/<slug>")
+def profile(slug):
+    found = service.listed_provider_or_404(slug)
+    return render_template("directory/profile.html", profile=found, vocab=vocab.current())

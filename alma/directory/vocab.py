@@ -1,0 +1,56 @@
+"""The directory's reference lists (payers, specialties, states…), cached briefly.
+
+They change only when the team launches a state or adds a payer; every
+search needs them, so each process keeps them for a minute. A change made in
+this process clears the cache at once (see `forget`).
+"""
+import threading
+import time
+from typing import NamedTuple
+
+from alma.directory.models import Language, Modality, Payer, ServiceState, Specialty
+
+TTL_SECONDS = 60
+_lock = threading.Lock()
+_cached = {"at": 0.0, "value": None}
+
+
+class Vocabulary(NamedTuple):
+    payers: dict        # slug -> Payer
+    specialties: dict   # slug -> Specialty
+    modalities: dict
+    languages: dict
+    states: dict        # code -> ServiceState
+    payers_by_id: dict
+
+    def operating_states(self):
+        return {code: s for code, s in self.states.items() if s.operating}
+
+
+def _load():
+    def by_slug(model):
+        return {row.slug: row for row in model.select().order_by(model.name)}
+
+    payers = by_slug(Payer)
+    return Vocabulary(
+        payers=payers,
+        specialties=by_slug(Specialty),
+        modalities=by_slug(Modality),
+        languages=by_slug(Language),
+        states={s.code: s for s in ServiceState.select().order_by(ServiceState.name)},
+        payers_by_id={p.id: p for p in payers.values()},
+    )
+
+
+def current():
+    now = time.monotonic()
+    with _lock:
+        if _cached["value"] is None or now - _cached["at"] > TTL_SECONDS:
+            _cached["value"] = _load()
+            _cached["at"] = now
+        return _cached["value"]
+
+
+def forget():
+    with _lock:
+        _cached["value"] = None

@@ -1,0 +1,59 @@
+"""Structured logs: one JSON object a line, one line a request."""
+import json
+import logging
+import sys
+import time
+import uuid
+
+from flask import g, request
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def init_app(app):
+    logger = logging.getLogger("alma")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    request_log = logging.getLogger("alma.request")
+
+    @app.before_request
+    def _start_timer():
+        g.request_started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        # Accept a load balancer's id only if it looks like one.
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() \
+            and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+
+    @app.after_request
+    def _log_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if app.config["LOG_REQUESTS"]:
+            started = g.get("request_started")
+            elapsed = (time.perf_counter() - started) * 1000 if started else None
+            # The path only: query strings may carry what a person typed.
+            request_log.info("request", extra={"fields": {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "endpoint": request.endpoint,
+                "status": response.status_code,
+                "ms": round(elapsed, 2) if elapsed is not None else None,
+                "htmx": bool(request.headers.get("HX-Request")),
+            }})
+        return response

@@ -1,0 +1,45 @@
+"""Template filters and globals shared by every page."""
+from urllib.parse import urlencode
+
+from flask import request
+
+
+def money(cents):
+    """Integer cents as dollars: 15000 -> "$150", 12550 -> "$125.50"."""
+    if cents is None:
+        return ""
+    dollars, rest = divmod(int(cents), 100)
+    return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
+
+
+def days_ago(days):
+    if days is None:
+        return "never confirmed"
+    if days == 0:
+        return "confirmed today"
+    if days == 1:
+        return "confirmed yesterday"
+    return f"confirmed {days} days ago"
+
+
+def url_with(**changes):
+    """The current URL with some query values changed (None removes one)."""
+    args = {k: v for k, v in request.args.items() if v != ""}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(args)
+    return request.path + ("?" + query if query else "")
+
+
+def plural(count, singular, plural_form=None):
+    return singular if count == 1 else (plural_form or singular + "s")
+
+
+def init_app(app):
+    app.jinja_env.filters.update(money=money, days_ago=days_ago)
+    app.jinja_env.globals.update(url_with=url_with, plural=plural)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

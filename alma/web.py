@@ -1,0 +1,20 @@
+"""Helpers every feature's views share."""
+from flask import make_response, render_template, request
+
+
+def wants_partial():
+    """An htmx request for a fragment: not boosted, not a history restore."""
+    return bool(request.htmx) and not request.htmx.boosted \
+        and not request.htmx.history_restore_request
+
+
+def page_or_partial(page, partial, **context):
+    """One URL, two renderings: the partial for htmx, the whole page otherwise.
+
+    The page includes the partial, so both always show the same thing.
+    """
+    is_partial = wants_partial()
+    response = make_response(render_template(partial if is_partial else page,
+                                             partial=is_partial, **context))
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,23 @@
+"""Gunicorn settings: refuse to start with unsafe settings, warm each worker."""
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+accesslog = None  # the app writes its own structured request log
+
+
+def on_starting(server):
+    from alma.config import ConfigError, check_can_serve, from_environment
+
+    try:
+        check_can_serve(from_environment(instance_path="instance"))
+    except ConfigError as problem:
+        server.log.error("Refusing to start: %s", problem)
+        raise SystemExit(1)
+
+
+def post_worker_init(worker):
+    # Load the zip-code table before the first request needs it.
+    from alma import geo
+
+    geo.zip_table()

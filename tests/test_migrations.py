@@ -1,0 +1,92 @@
+"""The migrations, run in order, build exactly the schema the models describe."""
+import os
+import tempfile
+
+import pytest
+from peewee import PostgresqlDatabase, SqliteDatabase
+from playhouse.migrations import Runner
+from playhouse.schema_diff import diff_models
+
+from alma.cli import MIGRATIONS
+from alma.db import db as database
+from alma.db import is_postgres
+from alma.models import ALL_MODELS
+
+
+def test_it_builds_every_table_column_and_index_the_models_declare(db):
+    diff = diff_models(database, ALL_MODELS)
+    assert not diff, f"migrations and models differ:\n{diff}"
+
+
+def test_it_agrees_with_the_models_on_which_columns_may_be_null(db):
+    mismatches = []
+    for model in ALL_MODELS:
+        columns = {c.name: c for c in database.get_columns(model._meta.table_name)}
+        for field in model._meta.sorted_fields:
+            column = columns[field.column_name]
+            if field.primary_key:
+                continue
+            if column.null != field.null:
+                mismatches.append(f"{model._meta.table_name}.{field.column_name}: "
+                                  f"database null={column.null}, model null={field.null}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_it_builds_full_text_search_from_the_database_itself(db):
+    tables = database.get_tables()
+    assert "provider_fts" in tables
+    if is_postgres():
+        indexes = {i.name for i in database.get_indexes("provider_fts")}
+        assert "provider_fts_document" in indexes
+    else:
+        sql = database.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'provider_fts'").fetchone()[0]
+        assert "fts5" in sql.lower()
+
+
+def _postgres_admin(params, name, statement):
+    import psycopg2
+
+    connection = psycopg2.connect(dbname=name, **params)
+    connection.autocommit = True  # CREATE/DROP DATABASE can't run in a transaction
+    try:
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def scratch_database(app):
+    """An empty database beside the test one."""
+    if is_postgres():
+        params = database.obj.connect_params
+        home, name = database.obj.database, "alma_migration_check"
+        _postgres_admin(params, home, f"DROP DATABASE IF EXISTS {name}")
+        _postgres_admin(params, home, f"CREATE DATABASE {name}")
+        scratch = PostgresqlDatabase(name, **params)
+        scratch.connect()
+        yield scratch
+        scratch.close()
+        _postgres_admin(params, home, f"DROP DATABASE {name}")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = SqliteDatabase(os.path.join(tmp, "scratch.db"))
+            scratch.connect()
+            yield scratch
+            scratch.close()
+
+
+def test_it_reverts_every_migration_and_applies_them_again(scratch_database):
+    runner = Runner(scratch_database, directory=str(MIGRATIONS))
+    applied = runner.up()
+    assert applied == sorted(applied) and len(applied) >= 2
+    with scratch_database.bind_ctx(ALL_MODELS):
+        assert not diff_models(scratch_database, ALL_MODELS)
+
+    runner.down(target=applied[0])
+    remaining = set(scratch_database.get_tables()) - {"schema_migration"}
+    assert remaining == set()
+
+    assert runner.up() == applied
+    with scratch_database.bind_ctx(ALL_MODELS):
+        assert not diff_models(scratch_database, ALL_MODELS)
