@@ -75,3 +75,25 @@ def db(app):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+@pytest.fixture
+def make_app(app, tmp_path):
+    """Build another app with its own settings, then give the database back to `app`.
+
+    create_app binds the shared database proxy, so the original binding is
+    restored afterwards.
+    """
+    original = database.obj
+    made = []
+
+    def build(**config):
+        settings = {"SECRET_KEY": "another-test-key", "DATABASE_URL": app.config["DATABASE_URL"],
+                    "INSTANCE_PATH": str(tmp_path)}
+        settings.update(config)
+        built = create_app(settings)
+        made.append(built)
+        return built
+
+    yield build
+    database.initialize(original)

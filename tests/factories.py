@@ -42,7 +42,7 @@ def provider(first_name="Maya", last_name=None, state="CA", license_type="LCSW",
              level="full", expires_on=None, accepting=True, confirmed_days_ago=2,
              payers=(), specialties=(), modalities=(), languages=("english",),
              zip_code="94110", latitude=37.7486, longitude=-122.4184, city="San Francisco",
-             extra_states=(), reindex=True, **fields):
+             extra_states=(), under_supervision=False, reindex=True, **fields):
     """A listed provider (unless told otherwise), licensed in `state`."""
     n = next(_sequence)
     last_name = last_name or f"Tester{n}"
@@ -62,7 +62,9 @@ def provider(first_name="Maya", last_name=None, state="CA", license_type="LCSW",
     expiry = expires_on or TODAY + datetime.timedelta(days=365)
     for code in (state, *extra_states):
         License.create(provider=p, state=code, license_type=license_type,
-                       number=f"{license_type}-{code}-{n}", level=level, expires_on=expiry)
+                       number=f"{license_type}-{code}-{n}", level=level, expires_on=expiry,
+                       under_supervision=under_supervision,
+                       supervisor_name="Dr. Jordan Ellis" if under_supervision else None)
     for slug in payers:
         NetworkParticipation.create(provider=p, payer=payer(slug), via="group",
                                     starts_on=TODAY - datetime.timedelta(days=100))

@@ -137,7 +137,8 @@ class Provider(BaseModel):
 
     @property
     def formats(self):
-        return [label for key, label in FORMATS.items()
+        """In words, for a sentence: ["telehealth", "in person"]."""
+        return [label.lower() for key, label in FORMATS.items()
                 if getattr(self, f"offers_{key}")]
 
     @property

@@ -1,0 +1,134 @@
+"""The directory's pages over real HTTP semantics: page or partial, bad input, profiles."""
+import re
+
+import pytest
+
+from tests import factories
+
+HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/providers"}
+
+
+@pytest.fixture
+def listed(db):
+    factories.operate_in("CA", "NY")
+    return factories.provider(first_name="Rosa", last_name="Delgado", payers=("aetna",),
+                              specialties=("grief-and-loss",), cash_rate_cents=14000,
+                              sliding_scale=True, sliding_scale_min_cents=8000)
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_it_serves_the_whole_page_with_the_form_and_results(client, listed):
+    response = client.get("/providers?state=CA")
+    assert response.status_code == 200
+    body = text(response)
+    assert "<html" in body and 'id="search"' in body and "Rosa Delgado" in body
+    assert "HX-Request" in response.headers["Vary"]
+    assert "1 therapist matches." in body
+
+
+def test_it_serves_only_the_results_to_htmx(client, listed):
+    response = client.get("/providers?state=CA", headers=HTMX)
+    body = text(response)
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="search"' not in body
+    assert "Rosa Delgado" in body
+    assert 'hx-swap-oob="innerHTML"' in body and "1 therapist matches." in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("extra", [{"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}])
+def test_it_serves_the_whole_page_to_boosted_and_history_restore_requests(client, listed, extra):
+    body = text(client.get("/providers?state=CA", headers={**HTMX, **extra}))
+    assert "<html" in body and 'id="search"' in body
+
+
+def test_it_shows_what_a_client_needs_to_decide(client, listed):
+    body = text(client.get("/providers?state=CA&zip=94110"))
+    for expected in ("Rosa Delgado", "LCSW", "she/her", "Accepting new clients",
+                     "confirmed 2 days ago", "In network with Aetna", "$140 a session",
+                     "sliding scale from $80", "Telehealth and in person", "miles away",
+                     f'href="/providers/{listed.slug}"'):
+        assert expected in body, expected
+
+
+def test_it_keeps_what_was_typed_and_explains_what_it_could_not_use(client, listed):
+    response = client.get("/providers?state=CA&zip=abc&max_rate=cheap&payment=self-pay")
+    body = text(response)
+    assert response.status_code == 200
+    assert 'value="abc"' in body and 'value="cheap"' in body
+    assert "Enter a 5-digit US zip code" in body
+    assert "Enter a price per session in whole dollars" in body
+    assert 'aria-invalid="true"' in body
+    assert "Rosa Delgado" in body  # the rest of the search still ran
+
+
+@pytest.mark.parametrize("query", [
+    "state=%00", "zip=99999", "q=" + "x" * 5000, "page=99999999999999999999",
+    "page=0", "radius=-5", "max_rate=1e9", "sort=distance", "q=%22%2A%28NEAR", "q=%27%3B--",
+    "state=CA&state=NY", "specialty=../../etc", "q=%F0%9F%98%80", "accepting=%FF",
+    "zip=941101", "q=AND OR NOT", "q=a:*|b&c",
+])
+def test_it_never_fails_on_strange_input(client, listed, query):
+    response = client.get(f"/providers?{query}")
+    assert response.status_code == 200
+    assert "Traceback" not in text(response)
+
+
+def test_it_suggests_how_to_widen_an_empty_search_and_offers_the_matching_team(client, listed):
+    body = text(client.get("/providers?state=CA&q=zebra&specialty=adhd"))
+    assert "No therapists match all of that" in body
+    assert "Search without “zebra”" in body
+    assert "Drop the concern filter" in body
+    assert "Client Matching team" in body and "mailto:" in body
+
+
+def test_it_says_plainly_when_the_network_does_not_serve_a_state(client, listed):
+    body = text(client.get("/providers?state=WY"))
+    assert "Alma doesn't operate in Wyoming yet" in body
+    assert "Rosa Delgado" not in body
+
+
+def test_it_links_pages_keeping_the_search(client, listed):
+    for i in range(25):
+        factories.provider(state="CA", confirmed_days_ago=i + 3)
+    body = text(client.get("/providers?state=CA&accepting=any"))
+    assert "26 therapists match. Showing 1–20." in body
+    assert re.search(r'href="/providers\?state=CA&amp;accepting=any&amp;page=2"', body)
+    second = text(client.get("/providers?state=CA&accepting=any&page=2"))
+    assert "Showing 21–26." in second and 'rel="prev"' in second
+
+
+def test_it_shows_a_profile_with_licences_policies_and_the_next_step(client, listed):
+    body = text(client.get(f"/providers/{listed.slug}"))
+    for expected in ("<h1", "Rosa Delgado", "California", f"LCSW-CA-", "24 hours",
+                     "Reachable by email", "Request a consultation", "In network with",
+                     "Aetna", "Grief and loss", "NPI " + listed.npi):
+        assert expected in body, expected
+
+
+def test_it_offers_the_matching_team_on_the_profile_of_a_provider_who_is_full(client, listed):
+    full = factories.provider(accepting=False)
+    body = text(client.get(f"/providers/{full.slug}"))
+    assert "Not accepting new clients" in body
+    assert "Request a consultation" not in body
+    assert "Client Matching team" in body
+
+
+def test_it_answers_404_for_an_unknown_profile(client, listed):
+    response = client.get("/providers/nobody-here")
+    assert response.status_code == 404
+    assert "find that page" in text(response)
+
+
+def test_it_refuses_other_methods(client, listed):
+    response = client.put("/providers")
+    assert response.status_code == 405
+    assert "Traceback" not in text(response)
+
+
+def test_home_page_offers_the_quick_search(client, listed):
+    body = text(client.get("/"))
+    assert 'action="/providers"' in body and 'name="state"' in body and 'name="payment"' in body
