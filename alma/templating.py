@@ -24,7 +24,7 @@ def days_ago(days):
 
 def url_with(**changes):
     """The current URL with some query values changed (None removes one)."""
-    args = {k: v for k, v in request.args.items() if v != ""}
+    args = {k: v for k, v in request.args.to_dict().items() if v != ""}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -8,6 +8,7 @@ PostgreSQL, each kept in step with provider rows by triggers.
 import datetime
 
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -167,12 +168,22 @@ class Listing(Base):
     sliding_scale = BooleanField()
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
+    # Sets of vocabulary ids as bits (bit n set = id n): payers in network
+    # on the day of indexing, specialties, modalities and languages.
+    payer_bits = BigIntegerField(default=0)
+    specialty_bits = BigIntegerField(default=0)
+    modality_bits = BigIntegerField(default=0)
+    language_bits = BigIntegerField(default=0)
 
     class Meta:
         indexes = (
             (("provider", "state"), True),
-            (("state", "accepting", "accepting_confirmed_on"), False),
-            (("is_primary", "accepting", "accepting_confirmed_on"), False),
+            # The common search (state, accepting, payer) is answered from
+            # these indexes alone, in best-match order.
+            (("state", "accepting", "accepting_confirmed_on", "payer_bits",
+              "license_expires_on"), False),
+            (("is_primary", "accepting", "accepting_confirmed_on", "payer_bits",
+              "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
             (("state", "latitude"), False),
         )

@@ -64,7 +64,9 @@ def _choice(value, options, problem, criteria, name):
 
 def parse(args, vocab):
     """Read a query string (a MultiDict) into Criteria."""
-    raw = {name: args.get(name, "").strip() for name in FIELDS}
+    # A plain dict: MultiDict.get raises and catches an exception per missing key.
+    given = args.to_dict()
+    raw = {name: given.get(name, "").strip() for name in FIELDS}
     c = Criteria(raw=raw)
 
     if raw["state"]:

@@ -2,6 +2,7 @@
 import datetime
 
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -217,7 +218,9 @@ class Listing(BaseModel):
     edited by hand. A row exists only for a listed provider (an active member,
     listing not hidden) with a current, not pre-licensed licence in a state
     where the network operates. Licence expiry is also checked at query time,
-    so an expired licence drops out the day it expires.
+    so an expired licence drops out the day it expires. Network participation
+    is read on the day of indexing, so `flask directory reindex` runs daily
+    (participations have start and end dates known in advance).
     """
 
     provider = ForeignKeyField(Provider, on_delete="CASCADE")
@@ -239,12 +242,22 @@ class Listing(BaseModel):
     sliding_scale = BooleanField()
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
+    # Sets of vocabulary ids as bits (bit n set = id n): payers in network
+    # on the day of indexing, specialties, modalities and languages.
+    payer_bits = BigIntegerField(default=0)
+    specialty_bits = BigIntegerField(default=0)
+    modality_bits = BigIntegerField(default=0)
+    language_bits = BigIntegerField(default=0)
 
     class Meta:
         indexes = (
             (("provider", "state"), True),
-            (("state", "accepting", "accepting_confirmed_on"), False),
-            (("is_primary", "accepting", "accepting_confirmed_on"), False),
+            # The common search (state, accepting, payer) is answered from
+            # these indexes alone, in best-match order.
+            (("state", "accepting", "accepting_confirmed_on", "payer_bits",
+              "license_expires_on"), False),
+            (("is_primary", "accepting", "accepting_confirmed_on", "payer_bits",
+              "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
             (("state", "latitude"), False),
         )

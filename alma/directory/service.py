@@ -4,11 +4,11 @@ import math
 from dataclasses import dataclass, field
 
 from flask import abort
-from peewee import SQL, Case, fn
+from peewee import SQL, Case, Expression, fn
 
 from alma import geo
 from alma.db import db
-from alma.directory import fulltext
+from alma.directory import fulltext, vocab
 from alma.directory.models import (
     AGE_GROUPS,
     License,
@@ -41,6 +41,23 @@ def listable_providers():
         (Provider.membership_status == "active") & (Provider.listing_hidden == False))  # noqa: E712
 
 
+MAX_VOCABULARY_ID = 62  # ids are bit positions in a signed 64-bit integer
+
+
+def _bits(link, vocabulary_column, *where):
+    """A correlated subquery: the set of ids linked to the provider, as bits."""
+    bit = Expression(SQL("CAST(1 AS BIGINT)"), "<<", vocabulary_column)
+    return fn.COALESCE(link.select(fn.SUM(fn.DISTINCT(bit))).where(
+        link.provider == Provider.id, *where), 0)
+
+
+def _check_vocabulary_fits_in_bits():
+    for model in (Payer, Specialty, Modality, Language):
+        biggest = model.select(fn.MAX(model.id)).scalar() or 0
+        if biggest > MAX_VOCABULARY_ID:
+            raise ValueError(f"{model.__name__} ids above {MAX_VOCABULARY_ID} cannot be indexed")
+
+
 def reindex(provider_ids=None, on=None):
     """Rebuild the directory's Listing rows, for some providers or for all.
 
@@ -49,9 +66,13 @@ def reindex(provider_ids=None, on=None):
     2. Insert one row per (provider, state) for each current licence that is
        not pre-licensed, in a state where the network operates, for listable
        providers; a second licence in the same state extends the expiry.
+       Payers in network on `on`, specialties, modalities and languages are
+       copied in as bit sets.
     3. Mark one row per provider primary: their office state, else the first.
     """
     on = on or today()
+    _check_vocabulary_fits_in_bits()
+    np = NetworkParticipation
     with db.atomic():
         delete = Listing.delete()
         if provider_ids is not None:
@@ -67,7 +88,12 @@ def reindex(provider_ids=None, on=None):
                           Provider.serves_children, Provider.serves_teens,
                           Provider.serves_adults, Provider.serves_older_adults,
                           Provider.cash_rate_cents, Provider.sliding_scale,
-                          Provider.latitude, Provider.longitude)
+                          Provider.latitude, Provider.longitude,
+                          _bits(np, np.payer, np.starts_on <= on,
+                                np.ends_on.is_null() | (np.ends_on >= on)),
+                          _bits(ProviderSpecialty, ProviderSpecialty.specialty),
+                          _bits(ProviderModality, ProviderModality.modality),
+                          _bits(ProviderLanguage, ProviderLanguage.language))
                   .join(Provider)
                   .join_from(License, ServiceState, on=(License.state == ServiceState.code))
                   .where((Provider.membership_status == "active")
@@ -84,7 +110,8 @@ def reindex(provider_ids=None, on=None):
             Listing.offers_telehealth, Listing.offers_in_person, Listing.serves_children,
             Listing.serves_teens, Listing.serves_adults, Listing.serves_older_adults,
             Listing.cash_rate_cents, Listing.sliding_scale, Listing.latitude,
-            Listing.longitude]).execute()
+            Listing.longitude, Listing.payer_bits, Listing.specialty_bits,
+            Listing.modality_bits, Listing.language_bits]).execute()
 
         Other = Listing.alias("other")
         home_first = Case(None, [(Other.state == Provider.office_state, 0)], 1)
@@ -135,40 +162,39 @@ class SearchResults:
         return self.first_index + len(self.results) - 1
 
 
-def _exists(link_model, column, value):
-    return fn.EXISTS(link_model.select(SQL("1")).where(
-        (link_model.provider == Listing.provider) & (column == value)))
+def _has(bits_column, vocabulary_row):
+    return bits_column.bin_and(1 << vocabulary_row.id) != 0
 
 
-def _in_network_with(payer, on):
-    np = NetworkParticipation
-    return fn.EXISTS(np.select(SQL("1")).where(
-        (np.provider == Listing.provider) & (np.payer == payer.id) & (np.starts_on <= on)
-        & (np.ends_on.is_null() | (np.ends_on >= on))))
+# What a result card shows of a provider; bios stay out of search pages.
+CARD_FIELDS = (Provider.id, Provider.slug, Provider.first_name, Provider.last_name,
+               Provider.pronouns, Provider.photo_url, Provider.office_city,
+               Provider.office_state, Provider.offers_telehealth, Provider.offers_in_person,
+               Provider.cash_rate_cents, Provider.sliding_scale, Provider.sliding_scale_min_cents,
+               Provider.accepting_new_clients, Provider.accepting_confirmed_on)
 
 
 def _filtered(criteria, on):
     """The Listing query for the criteria, and the expressions to order it by."""
-    query = Listing.select(Listing.provider, Listing.latitude, Listing.longitude)
+    query = Listing.select(Listing.id)
     where = [Listing.license_expires_on >= on]
     where.append(Listing.state == criteria.state.code if criteria.state
                  else Listing.is_primary == True)  # noqa: E712
     if criteria.accepting_only:
         where.append(Listing.accepting == True)  # noqa: E712
     if criteria.payer is not None:
-        where.append(_in_network_with(criteria.payer, on))
+        where.append(_has(Listing.payer_bits, criteria.payer))
     if criteria.self_pay:
         where.append(Listing.cash_rate_cents.is_null(False))
         if criteria.max_rate_cents is not None:
             where.append(Listing.cash_rate_cents <= criteria.max_rate_cents)
         if criteria.sliding_scale:
             where.append(Listing.sliding_scale == True)  # noqa: E712
-    if criteria.specialty is not None:
-        where.append(_exists(ProviderSpecialty, ProviderSpecialty.specialty, criteria.specialty.id))
-    if criteria.modality is not None:
-        where.append(_exists(ProviderModality, ProviderModality.modality, criteria.modality.id))
-    if criteria.language is not None:
-        where.append(_exists(ProviderLanguage, ProviderLanguage.language, criteria.language.id))
+    for column, row in ((Listing.specialty_bits, criteria.specialty),
+                        (Listing.modality_bits, criteria.modality),
+                        (Listing.language_bits, criteria.language)):
+        if row is not None:
+            where.append(_has(column, row))
     if criteria.gender:
         where.append(Listing.gender == criteria.gender)
     if criteria.age_group:
@@ -227,38 +253,32 @@ def search(criteria, page_size=20, cap=1000, on=None):
         notices.append(f"There are only {pages} page{'s' if pages != 1 else ''} of results, "
                        "so here is the last one.")
         page = pages
-    rows = list(query.order_by(*order).limit(page_size).offset((page - 1) * page_size)
-                .tuples())
+    rows = list(query
+                .join_from(Listing, Provider, on=(Listing.provider == Provider.id))
+                .select(*CARD_FIELDS, Listing.latitude.alias("listing_latitude"),
+                        Listing.longitude.alias("listing_longitude"),
+                        Listing.payer_bits, Listing.specialty_bits)
+                .order_by(*order).limit(page_size).offset((page - 1) * page_size)
+                .objects(Provider))
     return SearchResults(describe(rows, criteria, on), total, capped, page, pages, page_size,
                          notices)
 
 
-def describe(rows, criteria, on):
-    """What each result shows: (provider_id, latitude, longitude) rows, in order."""
-    ids = [row[0] for row in rows]
-    if not ids:
-        return []
-    providers = {p.id: p for p in Provider.select().where(Provider.id.in_(ids))}
-    credentials = credentials_for(ids, on)
-    payers = in_network_payers(ids, on)
-    specialties = {}
-    for provider_id, name in (ProviderSpecialty.select(ProviderSpecialty.provider, Specialty.name)
-                              .join(Specialty).where(ProviderSpecialty.provider.in_(ids))
-                              .order_by(Specialty.name).tuples()):
-        specialties.setdefault(provider_id, []).append(name)
-
+def describe(providers, criteria, on):
+    """What each result card shows, from the providers of one page, in order."""
+    words = vocab.current()
+    credentials = credentials_for([p.id for p in providers], on)
     results = []
-    for provider_id, lat, lon in rows:
-        provider = providers[provider_id]
+    for provider in providers:
         distance = None
-        if criteria.place is not None and lat is not None:
+        if criteria.place is not None and provider.listing_latitude is not None:
             distance = geo.miles_between(criteria.place.latitude, criteria.place.longitude,
-                                         lat, lon)
+                                         provider.listing_latitude, provider.listing_longitude)
         results.append(Result(
             provider=provider,
-            credentials=credentials.get(provider_id, []),
-            in_network=payers.get(provider_id, []),
-            specialties=specialties.get(provider_id, []),
+            credentials=credentials.get(provider.id, []),
+            in_network=words.names(provider.payer_bits, words.payers_by_id),
+            specialties=words.names(provider.specialty_bits, words.specialties_by_id),
             distance_miles=distance,
             confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
         ))

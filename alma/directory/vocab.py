@@ -22,9 +22,15 @@ class Vocabulary(NamedTuple):
     languages: dict
     states: dict        # code -> ServiceState
     payers_by_id: dict
+    specialties_by_id: dict
 
     def operating_states(self):
         return {code: s for code, s in self.states.items() if s.operating}
+
+    @staticmethod
+    def names(bits, by_id):
+        """The names of the ids set in a bit set, alphabetically."""
+        return sorted(row.name for row_id, row in by_id.items() if bits >> row_id & 1)
 
 
 def _load():
@@ -32,13 +38,15 @@ def _load():
         return {row.slug: row for row in model.select().order_by(model.name)}
 
     payers = by_slug(Payer)
+    specialties = by_slug(Specialty)
     return Vocabulary(
         payers=payers,
-        specialties=by_slug(Specialty),
+        specialties=specialties,
         modalities=by_slug(Modality),
         languages=by_slug(Language),
         states={s.code: s for s in ServiceState.select().order_by(ServiceState.name)},
         payers_by_id={p.id: p for p in payers.values()},
+        specialties_by_id={s.id: s for s in specialties.values()},
     )
 
 
