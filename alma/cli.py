@@ -77,7 +77,33 @@ def reindex_command():
     click.echo("Directory index rebuilt.")
 
 
+states_cli = AppGroup("states", help="Where the network operates.")
+
+
+@states_cli.command("list")
+def list_states_command():
+    from alma.directory.models import ServiceState
+
+    for state in ServiceState.select().order_by(ServiceState.code):
+        since = f"since {state.launched_on}" if state.operating else "not yet"
+        click.echo(f"{state.code}  {state.name:22} {since}")
+
+
+@states_cli.command("launch")
+@click.argument("code")
+def launch_state_command(code):
+    """Start operating in the state CODE (e.g. CA)."""
+    from alma.directory import service
+
+    try:
+        state = service.launch_state(code)
+    except service.UnknownState as problem:
+        raise click.BadParameter(str(problem), param_hint="CODE")
+    click.echo(f"Alma operates in {state.name} since {state.launched_on}.")
+
+
 def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(directory_cli)
+    app.cli.add_command(states_cli)

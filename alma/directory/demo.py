@@ -223,7 +223,7 @@ class _Generator:
             pronouns if rng.random() < 0.85 else None, bio, approach,
             place.zip, place.city, place.state, place.latitude, place.longitude,
             telehealth, in_person, ages["children"], ages["teens"], ages["adults"],
-            ages["older_adults"], cash, sliding, (cash // 2) if sliding else None,
+            ages["older_adults"], cash, sliding, (cash // 2 // 500 * 500) if sliding else None,
             rng.choice(CANCELLATION), True, rng.random() < 0.6, accepting, confirmed, status,
             rng.random() < 0.01, self.joined, self.joined,
         )

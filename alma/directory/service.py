@@ -127,6 +127,28 @@ def reindex(provider_ids=None, on=None):
         update.execute()
 
 
+class UnknownState(ValueError):
+    pass
+
+
+def launch_state(code, on=None):
+    """Start operating in a state: its providers appear in the directory at once."""
+    on = on or today()
+    state = ServiceState.get_or_none(ServiceState.code == code.upper())
+    if state is None:
+        raise UnknownState(f"There is no US state with the code {code!r}.")
+    if state.operating:
+        return state
+    with db.atomic():
+        state.operating = True
+        state.launched_on = on
+        state.save()
+        providers = License.select(License.provider).where(License.state == state.code)
+        reindex([row.provider_id for row in providers.distinct()], on=on)
+    vocab.forget()
+    return state
+
+
 # --- Search ------------------------------------------------------------------------
 
 @dataclass

@@ -1,5 +1,7 @@
 """The public directory: search and profiles."""
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from alma.directory import criteria as search_criteria
 from alma.directory import service, vocab
@@ -28,4 +30,13 @@ def search():
 @bp.get("/providers/<slug>")
 def profile(slug):
     found = service.listed_provider_or_404(slug)
-    return render_template("directory/profile.html", profile=found, vocab=vocab.current())
+    return render_template("directory/profile.html", profile=found, vocab=vocab.current(),
+                           back=_search_we_came_from())
+
+
+def _search_we_came_from():
+    """The directory search that led here, so "Back" keeps the client's filters."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path == url_for("directory.search"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return url_for("directory.search")

@@ -109,3 +109,23 @@ def test_it_rebuilds_the_whole_index(network):
     assert Listing.select().count() == 0
     service.reindex()
     assert {row.provider_id for row in Listing.select()} == {a.id, b.id}
+
+
+def test_launching_a_state_lists_its_providers_at_once(client, network):
+    p = factories.provider(state="WY", last_name="Cheyenne")
+    assert everyone(state="WY").results == []
+    service.launch_state("wy")
+    assert [r.provider.id for r in everyone(state="WY").results] == [p.id]
+    assert client.get(f"/providers/{p.slug}").status_code == 200
+    with pytest.raises(service.UnknownState):
+        service.launch_state("ZZ")
+
+
+def test_the_states_command_launches_a_state(app, network):
+    factories.provider(state="OR")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["states", "launch", "OR"])
+    assert result.exit_code == 0 and "Alma operates in Oregon" in result.output
+    assert everyone(state="OR").total == 1
+    bad = runner.invoke(args=["states", "launch", "XX"])
+    assert bad.exit_code != 0 and "no US state" in bad.output

@@ -49,7 +49,7 @@ def test_it_shows_what_a_client_needs_to_decide(client, listed):
     body = text(client.get("/providers?state=CA&zip=94110"))
     for expected in ("Rosa Delgado", "LCSW", "she/her", "Accepting new clients",
                      "confirmed 2 days ago", "In network with Aetna", "$140 a session",
-                     "sliding scale from $80", "Telehealth and in person", "miles away",
+                     "sliding scale from $80", "Telehealth and in person", "<dt>Distance</dt>",
                      f'href="/providers/{listed.slug}"'):
         assert expected in body, expected
 
@@ -132,3 +132,12 @@ def test_it_refuses_other_methods(client, listed):
 def test_home_page_offers_the_quick_search(client, listed):
     body = text(client.get("/"))
     assert 'action="/providers"' in body and 'name="state"' in body and 'name="payment"' in body
+
+
+def test_profile_leads_back_to_the_search_the_client_came_from(client, listed):
+    came_from = "http://localhost/providers?state=CA&payment=aetna"
+    body = text(client.get(f"/providers/{listed.slug}", headers={"Referer": came_from}))
+    assert 'href="/providers?state=CA&amp;payment=aetna"' in body
+    elsewhere = text(client.get(f"/providers/{listed.slug}",
+                                headers={"Referer": "https://evil.example/providers?x=1"}))
+    assert 'href="/providers">← Back' in elsewhere
