@@ -359,32 +359,33 @@ class Profile:
 def listed_provider_or_404(slug, on=None):
     """The profile of a listed provider; anyone else is a 404, never a hint they exist."""
     on = on or today()
-    provider = (Provider.select().join(Listing, on=(Listing.provider == Provider.id))
+    provider = (Provider.select(Provider, Listing.specialty_bits, Listing.modality_bits,
+                                Listing.language_bits)
+                .join(Listing, on=(Listing.provider == Provider.id))
                 .where((Provider.slug == slug) & (Listing.license_expires_on >= on))
-                .first())
+                .objects().first())
     if provider is None:
         abort(404)
     return profile(provider, on)
 
 
 def profile(provider, on):
+    """A listed provider's profile; `provider` carries its listing's bit sets."""
+    words = vocab.current()
     licenses = [lic for lic in (License.select().where(License.provider == provider.id)
                                 .order_by(License.state, License.license_type))
                 if lic.is_current(on)]
-    names = {}
-    for model, link, attr in ((Specialty, ProviderSpecialty, "specialty"),
-                              (Modality, ProviderModality, "modality"),
-                              (Language, ProviderLanguage, "language")):
-        names[attr] = [row.name for row in model.select(model.name).join(
-            link, on=(getattr(link, attr) == model.id)).where(link.provider == provider.id)
-            .order_by(model.name)]
+    credentials = []
+    for lic in sorted(licenses, key=lambda lic: lic.license_type):
+        if lic.license_type not in credentials:
+            credentials.append(lic.license_type)
     return Profile(
         provider=provider,
-        credentials=credentials_for([provider.id], on).get(provider.id, []),
+        credentials=credentials,
         licenses=licenses,
         in_network=in_network_payers([provider.id], on).get(provider.id, []),
-        specialties=names["specialty"],
-        modalities=names["modality"],
-        languages=names["language"],
+        specialties=words.names(provider.specialty_bits, words.specialties_by_id),
+        modalities=words.names(provider.modality_bits, words.modalities_by_id),
+        languages=words.names(provider.language_bits, words.languages_by_id),
         confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
     )

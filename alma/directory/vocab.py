@@ -23,6 +23,8 @@ class Vocabulary(NamedTuple):
     states: dict        # code -> ServiceState
     payers_by_id: dict
     specialties_by_id: dict
+    modalities_by_id: dict
+    languages_by_id: dict
 
     def operating_states(self):
         return {code: s for code, s in self.states.items() if s.operating}
@@ -39,14 +41,18 @@ def _load():
 
     payers = by_slug(Payer)
     specialties = by_slug(Specialty)
+    modalities = by_slug(Modality)
+    languages = by_slug(Language)
     return Vocabulary(
         payers=payers,
         specialties=specialties,
-        modalities=by_slug(Modality),
-        languages=by_slug(Language),
+        modalities=modalities,
+        languages=languages,
         states={s.code: s for s in ServiceState.select().order_by(ServiceState.name)},
         payers_by_id={p.id: p for p in payers.values()},
         specialties_by_id={s.id: s for s in specialties.values()},
+        modalities_by_id={m.id: m for m in modalities.values()},
+        languages_by_id={lang.id: lang for lang in languages.values()},
     )
 
 

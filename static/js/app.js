@@ -2,20 +2,33 @@
 (function () {
   "use strict";
 
-  // htmx requests that change something carry the CSRF token, read from the
-  // page (a <meta name="csrf-token"> or any form's hidden csrf_token field).
   document.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
     if (detail.verb === "get") {
-      // Leave empty filters out, so shared links stay short and readable.
+      // Leave out empty and default filters, so shared links stay short.
+      var form = detail.elt.closest("form");
       Object.keys(detail.parameters).forEach(function (key) {
-        if (detail.parameters[key] === "") { delete detail.parameters[key]; }
+        var value = detail.parameters[key];
+        var field = form && form.elements.namedItem(key);
+        var fallback = field && field.getAttribute ? field.getAttribute("data-default") : null;
+        if (value === "" || value === fallback) { delete detail.parameters[key]; }
       });
       return;
     }
+    // Requests that change something carry the CSRF token, read from the page.
     var meta = document.querySelector('meta[name="csrf-token"]');
     var field = document.querySelector('input[name="csrf_token"]');
     var token = meta ? meta.content : (field ? field.value : null);
     if (token) { detail.headers["X-CSRFToken"] = token; }
+  });
+
+  // A link that replaces itself (the next page of results) would leave focus
+  // nowhere: move it to the line that says which results are now shown.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (trigger && trigger.closest && trigger.closest(".pagination")) {
+      var count = document.getElementById("result-count");
+      if (count) { count.focus({ preventScroll: true }); }
+    }
   });
 })();
