@@ -2,6 +2,9 @@
 from urllib.parse import urlencode
 
 from flask import request
+from markupsafe import Markup, escape
+
+_options_html = {}
 
 
 def money(cents):
@@ -34,12 +37,33 @@ def url_with(**changes):
     return request.path + ("?" + query if query else "")
 
 
+def options(pairs, selected):
+    """<option> elements for (value, label) pairs, one of them selected.
+
+    A search page has about 150 options; escaping them anew for every
+    request was a tenth of its time, so the markup of a list is kept (for as
+    long as the list itself lives) and only the selection is marked.
+    """
+    cached = _options_html.get(id(pairs))
+    if cached is None or cached[0] is not pairs:
+        if len(_options_html) > 64:
+            _options_html.clear()
+        html = "".join(f'<option value="{escape(value)}">{escape(label)}</option>'
+                       for value, label in pairs)
+        cached = _options_html[id(pairs)] = (pairs, html)
+    html = cached[1]
+    if selected:
+        marker = f'<option value="{escape(selected)}">'
+        html = html.replace(marker, marker[:-1] + " selected>", 1)
+    return Markup(html)
+
+
 def plural(count, singular, plural_form=None):
     return singular if count == 1 else (plural_form or singular + "s")
 
 
 def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
-    app.jinja_env.globals.update(url_with=url_with, plural=plural)
+    app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -95,7 +95,7 @@ class Provider(Base):
 
 
 class License(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     state = CharField(max_length=2)
     license_type = CharField(max_length=16)
     number = CharField()
@@ -110,7 +110,7 @@ class License(Base):
 
 
 class ProviderSpecialty(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     specialty = ForeignKeyField(Specialty, on_delete="CASCADE")
 
     class Meta:
@@ -119,7 +119,7 @@ class ProviderSpecialty(Base):
 
 
 class ProviderModality(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     modality = ForeignKeyField(Modality, on_delete="CASCADE")
 
     class Meta:
@@ -128,7 +128,7 @@ class ProviderModality(Base):
 
 
 class ProviderLanguage(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     language = ForeignKeyField(Language, on_delete="CASCADE")
 
     class Meta:
@@ -137,7 +137,7 @@ class ProviderLanguage(Base):
 
 
 class NetworkParticipation(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     payer = ForeignKeyField(Payer, on_delete="RESTRICT")
     via = CharField(max_length=16)
     starts_on = DateField()
@@ -151,7 +151,7 @@ class NetworkParticipation(Base):
 
 
 class Listing(Base):
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     state = CharField(max_length=2)
     is_primary = BooleanField()
     license_expires_on = DateField()
@@ -185,7 +185,8 @@ class Listing(Base):
             (("is_primary", "accepting", "accepting_confirmed_on", "payer_bits",
               "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
-            (("state", "latitude"), False),
+            (("state", "latitude", "longitude", "accepting", "payer_bits",
+              "license_expires_on"), False),
         )
 
 

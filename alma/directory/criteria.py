@@ -154,8 +154,23 @@ def parse(args, vocab):
     return c
 
 
+_choices = {}
+
+
 def choices(vocab):
-    """The options the search form offers, as (value, label) pairs."""
+    """The options the search form offers, as (value, label) pairs.
+
+    Built once per vocabulary (it is cached for a minute, see vocab.py), so
+    the form's option lists keep their identity and their HTML can be cached.
+    """
+    cached = _choices.get(id(vocab))
+    if cached is None or cached[0] is not vocab:
+        _choices.clear()
+        cached = _choices[id(vocab)] = (vocab, _build_choices(vocab))
+    return cached[1]
+
+
+def _build_choices(vocab):
     return {
         "state": [(code, s.name if s.operating else f"{s.name} (not served yet)")
                   for code, s in vocab.states.items()],
@@ -169,4 +184,5 @@ def choices(vocab):
         "ages": [(key, label) for key, (_column, label) in AGE_GROUPS.items()],
         "radius": [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES],
         "sort": list(SORTS.items()),
+        "accepting": [("", "Accepting new clients"), ("any", "Everyone, including full")],
     }

@@ -148,7 +148,7 @@ class Provider(BaseModel):
 
 
 class License(BaseModel):
-    provider = ForeignKeyField(Provider, backref="licenses", on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, backref="licenses", on_delete="CASCADE", index=False)
     state = CharField(max_length=2)
     license_type = CharField(max_length=16)
     number = CharField()
@@ -166,7 +166,8 @@ class License(BaseModel):
 
 
 class ProviderSpecialty(BaseModel):
-    provider = ForeignKeyField(Provider, backref="specialty_links", on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, backref="specialty_links", on_delete="CASCADE",
+                                index=False)
     specialty = ForeignKeyField(Specialty, on_delete="CASCADE")
 
     class Meta:
@@ -175,7 +176,8 @@ class ProviderSpecialty(BaseModel):
 
 
 class ProviderModality(BaseModel):
-    provider = ForeignKeyField(Provider, backref="modality_links", on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, backref="modality_links", on_delete="CASCADE",
+                                index=False)
     modality = ForeignKeyField(Modality, on_delete="CASCADE")
 
     class Meta:
@@ -184,7 +186,8 @@ class ProviderModality(BaseModel):
 
 
 class ProviderLanguage(BaseModel):
-    provider = ForeignKeyField(Provider, backref="language_links", on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, backref="language_links", on_delete="CASCADE",
+                                index=False)
     language = ForeignKeyField(Language, on_delete="CASCADE")
 
     class Meta:
@@ -195,7 +198,8 @@ class ProviderLanguage(BaseModel):
 class NetworkParticipation(BaseModel):
     """A provider in network with a payer, through the group's Tax ID or individually."""
 
-    provider = ForeignKeyField(Provider, backref="participations", on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, backref="participations", on_delete="CASCADE",
+                                index=False)
     payer = ForeignKeyField(Payer, on_delete="RESTRICT")
     via = CharField(max_length=16)  # "group" or "individual"
     starts_on = DateField()
@@ -223,7 +227,7 @@ class Listing(BaseModel):
     (participations have start and end dates known in advance).
     """
 
-    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
     state = CharField(max_length=2)
     # Exactly one row per provider is primary: the one searched when the
     # client has not said which state they are in.
@@ -259,7 +263,8 @@ class Listing(BaseModel):
             (("is_primary", "accepting", "accepting_confirmed_on", "payer_bits",
               "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
-            (("state", "latitude"), False),
+            (("state", "latitude", "longitude", "accepting", "payer_bits",
+              "license_expires_on"), False),
         )
 
 

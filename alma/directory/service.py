@@ -8,9 +8,8 @@ from peewee import SQL, Case, Expression, fn
 
 from alma import geo
 from alma.db import db
-from alma.directory import fulltext, vocab
+from alma.directory import query, vocab
 from alma.directory.models import (
-    AGE_GROUPS,
     License,
     Listing,
     NetworkParticipation,
@@ -184,112 +183,36 @@ class SearchResults:
         return self.first_index + len(self.results) - 1
 
 
-def _has(bits_column, vocabulary_row):
-    return bits_column.bin_and(1 << vocabulary_row.id) != 0
-
-
-# What a result card shows of a provider; bios stay out of search pages.
-CARD_FIELDS = (Provider.id, Provider.slug, Provider.first_name, Provider.last_name,
-               Provider.pronouns, Provider.photo_url, Provider.office_city,
-               Provider.office_state, Provider.offers_telehealth, Provider.offers_in_person,
-               Provider.cash_rate_cents, Provider.sliding_scale, Provider.sliding_scale_min_cents,
-               Provider.accepting_new_clients, Provider.accepting_confirmed_on)
-
-
-def _filtered(criteria, on):
-    """The Listing query for the criteria, and the expressions to order it by."""
-    query = Listing.select(Listing.id)
-    where = [Listing.license_expires_on >= on]
-    where.append(Listing.state == criteria.state.code if criteria.state
-                 else Listing.is_primary == True)  # noqa: E712
-    if criteria.accepting_only:
-        where.append(Listing.accepting == True)  # noqa: E712
-    if criteria.payer is not None:
-        where.append(_has(Listing.payer_bits, criteria.payer))
-    if criteria.self_pay:
-        where.append(Listing.cash_rate_cents.is_null(False))
-        if criteria.max_rate_cents is not None:
-            where.append(Listing.cash_rate_cents <= criteria.max_rate_cents)
-        if criteria.sliding_scale:
-            where.append(Listing.sliding_scale == True)  # noqa: E712
-    for column, row in ((Listing.specialty_bits, criteria.specialty),
-                        (Listing.modality_bits, criteria.modality),
-                        (Listing.language_bits, criteria.language)):
-        if row is not None:
-            where.append(_has(column, row))
-    if criteria.gender:
-        where.append(Listing.gender == criteria.gender)
-    if criteria.age_group:
-        where.append(getattr(Listing, AGE_GROUPS[criteria.age_group][0]) == True)  # noqa: E712
-    if criteria.format:
-        where.append(getattr(Listing, f"offers_{criteria.format}") == True)  # noqa: E712
-
-    distance = None
-    if criteria.place is not None:
-        box = geo.bounding_box(criteria.place.latitude, criteria.place.longitude,
-                               criteria.radius_miles)
-        dy = Listing.latitude - criteria.place.latitude
-        dx = (Listing.longitude - criteria.place.longitude) * box.lon_scale
-        distance = dy * dy + dx * dx  # squared degrees of latitude: orders like miles
-        limit = (criteria.radius_miles / geo.MILES_PER_DEGREE_LATITUDE) ** 2
-        where += [Listing.latitude.between(box.min_lat, box.max_lat),
-                  Listing.longitude.between(box.min_lon, box.max_lon),
-                  distance <= limit]
-
-    relevance = None
-    if criteria.words:
-        query, relevance = fulltext.join_matches(query, Listing.provider, criteria.words)
-
-    query = query.where(*where)
-    freshest = [Listing.accepting.desc(), Listing.accepting_confirmed_on.desc()]
-    if criteria.sort == "distance" and distance is not None:
-        order = [distance] + freshest
-    elif criteria.sort == "price":
-        order = [Listing.cash_rate_cents.is_null(), Listing.cash_rate_cents] + freshest
-    elif relevance is not None:
-        order = [relevance] + freshest
-    else:
-        order = freshest
-    return query, order + [Listing.provider]
-
-
-def _count(query, cap):
-    bounded = query.select(SQL("1")).order_by().limit(cap + 1)
-    sql, params = bounded.sql()
-    return db.execute_sql(f"SELECT COUNT(*) FROM ({sql}) AS matches", params).fetchone()[0]
-
-
 def search(criteria, page_size=20, cap=1000, on=None):
+    """One page of the listings that match, with how many match (up to cap)."""
     on = on or today()
     notices = []
     if criteria.state_not_served:
         return SearchResults([], 0, False, 1, 1, page_size, notices)
 
-    query, order = _filtered(criteria, on)
-    total = _count(query, cap)
+    statement = query.build(criteria, on)
+    page = min(criteria.page, math.ceil(cap / page_size))
+    providers = query.page(statement, page_size, (page - 1) * page_size, on)
+    if page == 1 and len(providers) < page_size:
+        total = len(providers)  # all of them are here: no need to count
+    else:
+        total = query.count(statement, cap)
     capped = total > cap
     total = min(total, cap)
     pages = max(1, math.ceil(total / page_size))
-    page = criteria.page
-    if page > pages:
+    if criteria.page > pages:
         notices.append(f"There are only {pages} page{'s' if pages != 1 else ''} of results, "
                        "so here is the last one.")
-        page = pages
-    rows = list(query
-                .join_from(Listing, Provider, on=(Listing.provider == Provider.id))
-                .select(*CARD_FIELDS, Listing.latitude.alias("listing_latitude"),
-                        Listing.longitude.alias("listing_longitude"),
-                        Listing.payer_bits, Listing.specialty_bits)
-                .order_by(*order).limit(page_size).offset((page - 1) * page_size)
-                .objects(Provider))
-    return SearchResults(describe(rows, criteria, on), total, capped, page, pages, page_size,
-                         notices)
+        if page != pages:
+            page = pages
+            providers = query.page(statement, page_size, (page - 1) * page_size, on)
+    return SearchResults(describe(providers, criteria, on), total, capped, page, pages,
+                         page_size, notices)
 
 
 def describe(providers, criteria, on):
-    """What each result card shows, from the providers of one page, in order."""
+    """What each result card shows, from the providers of one page (see query.page)."""
     words = vocab.current()
-    credentials = credentials_for([p.id for p in providers], on)
     results = []
     for provider in providers:
         distance = None
@@ -298,7 +221,7 @@ def describe(providers, criteria, on):
                                          provider.listing_latitude, provider.listing_longitude)
         results.append(Result(
             provider=provider,
-            credentials=credentials.get(provider.id, []),
+            credentials=provider.credentials,
             in_network=words.names(provider.payer_bits, words.payers_by_id),
             specialties=words.names(provider.specialty_bits, words.specialties_by_id),
             distance_miles=distance,
@@ -311,31 +234,13 @@ def days_since(day, on):
     return None if day is None else max(0, (on - day).days)
 
 
-def credentials_for(provider_ids, on):
-    """Licence types each provider may practise under today, e.g. ["LCSW", "PhD"]."""
-    found = {}
-    for provider_id, kind in (License.select(License.provider, License.license_type)
-                              .where(License.provider.in_(provider_ids)
-                                     & (License.level != "pre_licensed")
-                                     & (License.expires_on >= on))
-                              .order_by(License.license_type).tuples()):
-        kinds = found.setdefault(provider_id, [])
-        if kind not in kinds:
-            kinds.append(kind)
-    return found
-
-
-def in_network_payers(provider_ids, on):
-    found = {}
+def in_network_payers(provider, on):
+    """Payers the provider is in network with on that day, exactly, by name."""
     np = NetworkParticipation
-    for provider_id, name in (np.select(np.provider, Payer.name).join(Payer)
-                              .where(np.provider.in_(provider_ids) & (np.starts_on <= on)
-                                     & (np.ends_on.is_null() | (np.ends_on >= on)))
-                              .order_by(Payer.name).tuples()):
-        names = found.setdefault(provider_id, [])
-        if name not in names:
-            names.append(name)
-    return found
+    return sorted({name for (name,) in (np.select(Payer.name).join(Payer)
+                                        .where((np.provider == provider.id) & (np.starts_on <= on)
+                                               & (np.ends_on.is_null() | (np.ends_on >= on)))
+                                        .tuples())})
 
 
 # --- Profiles ----------------------------------------------------------------------
@@ -383,7 +288,7 @@ def profile(provider, on):
         provider=provider,
         credentials=credentials,
         licenses=licenses,
-        in_network=in_network_payers([provider.id], on).get(provider.id, []),
+        in_network=in_network_payers(provider, on),
         specialties=words.names(provider.specialty_bits, words.specialties_by_id),
         modalities=words.names(provider.modality_bits, words.modalities_by_id),
         languages=words.names(provider.language_bits, words.languages_by_id),

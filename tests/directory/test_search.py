@@ -4,7 +4,7 @@ import datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from alma.directory import criteria, service, vocab
+from alma.directory import criteria, query, service, vocab
 from alma.directory.models import NetworkParticipation
 from tests import factories
 from tests.factories import TODAY
@@ -157,3 +157,14 @@ def test_it_shows_no_one_in_a_state_the_network_does_not_serve(network):
     parsed = criteria.parse(MultiDict({"state": "WY"}), vocab.current())
     assert parsed.state_not_served
     assert service.search(parsed).results == []
+
+
+def test_it_finds_the_same_whether_a_word_is_rare_or_common(network, monkeypatch):
+    # SQLite plans a common word differently (see query._common); both plans
+    # must return the same providers.
+    grief = factories.provider(bio="Grief work, and grief groups.", specialties=("anxiety",))
+    factories.provider(bio="Couples only.")
+    rare = found(q="grief", specialty="anxiety")
+    monkeypatch.setattr(query, "COMMON_MATCHES", 0)
+    assert found(q="grief", specialty="anxiety") == rare == [grief.id]
+    assert found(q="gri") == [grief.id]
