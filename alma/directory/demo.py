@@ -313,11 +313,12 @@ def seed(count, random_seed=2026, on=None, chunk=5000, progress=None):
         db.execute_sql("SELECT setval(pg_get_serial_sequence('provider', 'id'), "
                        "(SELECT COALESCE(MAX(id), 1) FROM provider))")
     service.reindex(on=on)
-    if is_postgres():
-        db.execute_sql("ANALYZE")
+    # Fresh statistics for the planner; on PostgreSQL a VACUUM also builds the
+    # visibility map that lets searches read covering indexes alone.
+    if is_postgres() and not db.in_transaction():
+        db.execute_sql("VACUUM ANALYZE")
     else:
         db.execute_sql("ANALYZE")
-        db.execute_sql("PRAGMA optimize")
     return {
         "providers": count,
         "listings": Listing.select(fn.COUNT(Listing.id)).scalar(),
