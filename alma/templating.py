@@ -58,12 +58,22 @@ def options(pairs, selected):
     return Markup(html)
 
 
+def described_by(problems, name, hint=False):
+    """aria-describedby (and aria-invalid) for a form field with a hint and/or a problem."""
+    ids = ([f"{name}-hint"] if hint else []) + ([f"{name}-error"] if problems.get(name) else [])
+    html = f' aria-describedby="{" ".join(ids)}"' if ids else ""
+    if problems.get(name):
+        html += ' aria-invalid="true"'
+    return Markup(html)
+
+
 def plural(count, singular, plural_form=None):
     return singular if count == 1 else (plural_form or singular + "s")
 
 
 def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
-    app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options)
+    app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options,
+                                  described_by=described_by)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -174,6 +174,7 @@ class Listing(Base):
     specialty_bits = BigIntegerField(default=0)
     modality_bits = BigIntegerField(default=0)
     language_bits = BigIntegerField(default=0)
+    credentials = CharField(default="")  # current licence types, comma-separated
 
     class Meta:
         indexes = (

@@ -252,6 +252,7 @@ class Listing(BaseModel):
     specialty_bits = BigIntegerField(default=0)
     modality_bits = BigIntegerField(default=0)
     language_bits = BigIntegerField(default=0)
+    credentials = CharField(default="")  # current licence types, comma-separated
 
     class Meta:
         indexes = (

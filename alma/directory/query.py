@@ -137,28 +137,23 @@ def count(s, cap):
     return db.execute_sql(sql, s.params).fetchone()[0]
 
 
-def page(s, limit, offset, on):
+def page(s, limit, offset):
     """One page of matching providers, with what their cards show.
 
     Each Provider carries extra attributes: listing_latitude/longitude,
     payer_bits, specialty_bits and credentials (licence types, comma-joined).
     """
-    mark = db.param
     if is_postgres():
-        credentials = "string_agg(DISTINCT c.license_type, ',')"
         tables = "listing l JOIN provider p ON p.id = l.provider_id"
     else:
-        credentials = "group_concat(DISTINCT c.license_type)"
         # CROSS JOIN makes SQLite loop over listings first, where the filters are.
         tables = "listing l CROSS JOIN provider p ON p.id = l.provider_id"
     columns = ", ".join(f"p.{f.column_name}" for f in CARD_FIELDS)
     sql = (f"SELECT {columns}, l.latitude, l.longitude, l.payer_bits, l.specialty_bits, "
-           f"(SELECT {credentials} FROM license c WHERE c.provider_id = p.id "
-           f"AND c.level <> 'pre_licensed' AND c.expires_on >= {mark}) "
-           f"FROM {tables} "
+           f"l.credentials FROM {tables} "
            f"WHERE {' AND '.join(s.where)} ORDER BY {', '.join(s.order)} "
            f"LIMIT {int(limit)} OFFSET {int(offset)}")
-    params = [on.isoformat(), *s.params]
+    params = s.params
     providers = []
     for row in db.execute_sql(sql, params).fetchall():
         values = {f.name: f.python_value(v) for f, v in zip(CARD_FIELDS, row)}

@@ -7,11 +7,13 @@ from flask import abort
 from peewee import SQL, Case, Expression, fn
 
 from alma import geo
-from alma.db import db
+from alma.db import db, is_postgres
 from alma.directory import query, vocab
 from alma.directory.models import (
+    Language,
     License,
     Listing,
+    Modality,
     NetworkParticipation,
     Payer,
     Provider,
@@ -20,8 +22,6 @@ from alma.directory.models import (
     ProviderSpecialty,
     ServiceState,
     Specialty,
-    Modality,
-    Language,
 )
 
 # An "accepting" answer older than this is shown as possibly out of date.
@@ -34,12 +34,6 @@ def today():
 
 # --- Who is listed -----------------------------------------------------------------
 
-def listable_providers():
-    """Providers who may appear at all: active members who have not hidden their listing."""
-    return Provider.select().where(
-        (Provider.membership_status == "active") & (Provider.listing_hidden == False))  # noqa: E712
-
-
 MAX_VOCABULARY_ID = 62  # ids are bit positions in a signed 64-bit integer
 
 
@@ -48,6 +42,16 @@ def _bits(link, vocabulary_column, *where):
     bit = Expression(SQL("CAST(1 AS BIGINT)"), "<<", vocabulary_column)
     return fn.COALESCE(link.select(fn.SUM(fn.DISTINCT(bit))).where(
         link.provider == Provider.id, *where), 0)
+
+
+def _credentials(on):
+    """A correlated subquery: the provider's current licence types, comma-separated."""
+    held = License.alias("held")
+    kind = fn.DISTINCT(held.license_type)
+    joined = fn.STRING_AGG(kind, ",") if is_postgres() else fn.GROUP_CONCAT(kind)
+    return fn.COALESCE(held.select(joined).where(
+        (held.provider == Provider.id) & (held.level != "pre_licensed")
+        & (held.expires_on >= on)), "")
 
 
 def _check_vocabulary_fits_in_bits():
@@ -92,7 +96,8 @@ def reindex(provider_ids=None, on=None):
                                 np.ends_on.is_null() | (np.ends_on >= on)),
                           _bits(ProviderSpecialty, ProviderSpecialty.specialty),
                           _bits(ProviderModality, ProviderModality.modality),
-                          _bits(ProviderLanguage, ProviderLanguage.language))
+                          _bits(ProviderLanguage, ProviderLanguage.language),
+                          _credentials(on))
                   .join(Provider)
                   .join_from(License, ServiceState, on=(License.state == ServiceState.code))
                   .where((Provider.membership_status == "active")
@@ -110,7 +115,7 @@ def reindex(provider_ids=None, on=None):
             Listing.serves_teens, Listing.serves_adults, Listing.serves_older_adults,
             Listing.cash_rate_cents, Listing.sliding_scale, Listing.latitude,
             Listing.longitude, Listing.payer_bits, Listing.specialty_bits,
-            Listing.modality_bits, Listing.language_bits]).execute()
+            Listing.modality_bits, Listing.language_bits, Listing.credentials]).execute()
 
         Other = Listing.alias("other")
         home_first = Case(None, [(Other.state == Provider.office_state, 0)], 1)
@@ -192,7 +197,7 @@ def search(criteria, page_size=20, cap=1000, on=None):
 
     statement = query.build(criteria, on)
     page = min(criteria.page, math.ceil(cap / page_size))
-    providers = query.page(statement, page_size, (page - 1) * page_size, on)
+    providers = query.page(statement, page_size, (page - 1) * page_size)
     if page == 1 and len(providers) < page_size:
         total = len(providers)  # all of them are here: no need to count
     else:
@@ -205,7 +210,7 @@ def search(criteria, page_size=20, cap=1000, on=None):
                        "so here is the last one.")
         if page != pages:
             page = pages
-            providers = query.page(statement, page_size, (page - 1) * page_size, on)
+            providers = query.page(statement, page_size, (page - 1) * page_size)
     return SearchResults(describe(providers, criteria, on), total, capped, page, pages,
                          page_size, notices)
 

@@ -5,7 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from alma.directory import criteria, query, service, vocab
-from alma.directory.models import NetworkParticipation
+from alma.directory.models import License, NetworkParticipation
 from tests import factories
 from tests.factories import TODAY
 
@@ -168,3 +168,17 @@ def test_it_finds_the_same_whether_a_word_is_rare_or_common(network, monkeypatch
     monkeypatch.setattr(query, "COMMON_MATCHES", 0)
     assert found(q="grief", specialty="anxiety") == rare == [grief.id]
     assert found(q="gri") == [grief.id]
+
+
+def test_it_shows_only_credentials_the_provider_may_practise_under(network):
+    p = factories.provider(state="CA", license_type="LMFT", extra_states=("NY",))
+    License.create(provider=p, state="TX", license_type="PhD", number="PhD-TX-1", level="full",
+                   expires_on=TODAY + datetime.timedelta(days=90))
+    License.create(provider=p, state="NY", license_type="LPC", number="LPC-NY-1", level="full",
+                   expires_on=TODAY - datetime.timedelta(days=1))
+    License.create(provider=p, state="CA", license_type="LMSW", number="LMSW-CA-1",
+                   level="pre_licensed", expires_on=TODAY + datetime.timedelta(days=90))
+    service.reindex([p.id])
+    parsed = criteria.parse(MultiDict({"state": "CA"}), vocab.current())
+    (result,) = service.search(parsed).results
+    assert result.credentials == ["LMFT", "PhD"]
