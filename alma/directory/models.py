@@ -259,10 +259,10 @@ class Listing(BaseModel):
             (("provider", "state"), True),
             # The common search (state, accepting, payer) is answered from
             # these indexes alone, in best-match order.
-            (("state", "accepting", "accepting_confirmed_on", "payer_bits",
-              "license_expires_on"), False),
-            (("is_primary", "accepting", "accepting_confirmed_on", "payer_bits",
-              "license_expires_on"), False),
+            (("state", "accepting", "accepting_confirmed_on", "provider",
+              "payer_bits", "license_expires_on"), False),
+            (("is_primary", "accepting", "accepting_confirmed_on", "provider",
+              "payer_bits", "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
             (("state", "latitude", "longitude", "accepting", "payer_bits",
               "license_expires_on"), False),

@@ -126,7 +126,8 @@ def build(criteria, on):
         s.order = ["l.cash_rate_cents IS NULL", "l.cash_rate_cents"] + freshest
     else:
         s.order = freshest
-    s.order.append("l.provider_id")
+    # Descending like the rest, so the index gives the whole order.
+    s.order.append("l.provider_id DESC")
     return s
 
 
