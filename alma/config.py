@@ -52,10 +52,11 @@ def from_environment(instance_path, environ=None):
         "DATABASE_URL": env.get("DATABASE_URL", default_db),
         "BASE_URL": base_url,
         "TEAM_EMAIL": env.get("ALMA_TEAM_EMAIL", "matching@alma.example"),
-        "DIRECTORY_PAGE_SIZE": int(env.get("ALMA_DIRECTORY_PAGE_SIZE", "20")),
+        # Each result is a full screen on a phone: ten make a page.
+        "DIRECTORY_PAGE_SIZE": int(env.get("ALMA_DIRECTORY_PAGE_SIZE", "10")),
         # Counting and paging stop here: a search that matches more is
         # better narrowed than paged through, and the cost stays bounded.
-        "DIRECTORY_RESULT_CAP": int(env.get("ALMA_DIRECTORY_RESULT_CAP", "1000")),
+        "DIRECTORY_RESULT_CAP": int(env.get("ALMA_DIRECTORY_RESULT_CAP", "500")),
         "DB_POOL_SIZE": int(env.get("ALMA_DB_POOL_SIZE", "8")),
         "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -188,7 +188,7 @@ class SearchResults:
         return self.first_index + len(self.results) - 1
 
 
-def search(criteria, page_size=20, cap=1000, on=None):
+def search(criteria, page_size=10, cap=500, on=None):
     """One page of the listings that match, with how many match (up to cap)."""
     on = on or today()
     notices = []

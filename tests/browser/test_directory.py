@@ -107,7 +107,7 @@ def facts(app, live_server):
         nothing=expected(app, q="zzyzxqk"),
     )
     # The demo directory is big enough for every test below.
-    assert facts.everyone.total > 20, "paging needs a second page"
+    assert facts.everyone.total > app.config["DIRECTORY_PAGE_SIZE"], "paging needs a second page"
     assert facts.busiest_payer_page_2.names, "paging needs a second page"
     assert facts.with_word is not None
     assert facts.nothing.total == 0
