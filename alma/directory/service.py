@@ -205,9 +205,9 @@ def search(criteria, page_size=10, cap=500, on=None):
     capped = total > cap
     total = min(total, cap)
     pages = max(1, math.ceil(total / page_size))
-    if criteria.page > pages:
-        notices.append(f"There are only {pages} page{'s' if pages != 1 else ''} of results, "
-                       "so here is the last one.")
+    if criteria.page > pages and total:
+        notices.append("There is only one page of results, so here it is." if pages == 1 else
+                       f"There are only {pages} pages of results, so here is the last one.")
         if page != pages:
             page = pages
             providers = query.page(statement, page_size, (page - 1) * page_size)

@@ -182,3 +182,11 @@ def test_it_shows_only_credentials_the_provider_may_practise_under(network):
     parsed = criteria.parse(MultiDict({"state": "CA"}), vocab.current())
     (result,) = service.search(parsed).results
     assert result.credentials == ["LMFT", "PhD"]
+
+
+def test_it_says_nothing_about_pages_when_nothing_matches(network):
+    factories.provider()
+    parsed = criteria.parse(MultiDict({"q": "zebra", "page": "3"}), vocab.current())
+    assert service.search(parsed).notices == []
+    parsed = criteria.parse(MultiDict({"page": "3"}), vocab.current())
+    assert service.search(parsed).notices == ["There is only one page of results, so here it is."]
