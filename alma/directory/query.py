@@ -95,8 +95,10 @@ def build(criteria, on):
         box = geo.bounding_box(lat, lon, criteria.radius_miles)
         # Squared distance in degrees of latitude on a flat projection: it
         # orders and bounds like miles within a box this small.
-        distance = (f"((l.latitude - {lat!r}) * (l.latitude - {lat!r}) + "
-                    f"(l.longitude - {lon!r}) * (l.longitude - {lon!r}) * {box.lon_scale ** 2!r})")
+        # The numbers come from the zip-code table, never from what was typed;
+        # written in, they let the ORDER BY use the same expression.
+        dy, dx = f"(l.latitude - ({lat!r}))", f"(l.longitude - ({lon!r}))"
+        distance = f"({dy} * {dy} + {dx} * {dx} * ({box.lon_scale ** 2!r}))"
         s.add(f"l.latitude BETWEEN {mark} AND {mark}", box.min_lat, box.max_lat)
         s.add(f"l.longitude BETWEEN {mark} AND {mark}", box.min_lon, box.max_lon)
         s.add(f"{distance} <= {mark}",
