@@ -2,15 +2,15 @@
 
 Peewee compiled these statements in about half a millisecond a request,
 a fifth of a whole search page (measured with bench/directory.py), and they
-are simple: one table of listings, optional full-text join, a WHERE of
+are simple: one table of listings, a WHERE of
 independent conditions, an ORDER BY and a LIMIT. So this module writes them
 directly, for both databases, with every value passed as a parameter.
 
 Full text: on SQLite the FTS5 table `provider_fts`; on PostgreSQL the
 GIN-indexed tsvector table `provider_fts` (see migrations/0001_initial.py).
-It narrows the listings; it does not reorder them.
-Words come from criteria.parse as \\w+ tokens, so nothing a person types
-reaches the query syntax; the last word matches as a prefix.
+It narrows the listings; it does not reorder them. Words come from
+criteria.parse as \\w+ tokens, so nothing a person types reaches the query
+syntax.
 """
 from dataclasses import dataclass, field
 
@@ -38,28 +38,62 @@ class Statement:
 
 
 def _fts_expression(words, postgres):
+    """Every word must match, stemmed (groups matches group), not as a prefix.
+
+    Prefixes would follow someone typing, but a prefix can't be looked up
+    for one document at a time, and that lookup is what keeps a common word
+    fast on SQLite (see _text_filter).
+    """
     if postgres:
-        terms = [f"'{w}'" for w in words]
-        terms[-1] += ":*"
-        return " & ".join(terms)
-    terms = [f'"{w}"' for w in words]
-    terms[-1] += "*"
-    return " ".join(terms)
+        return " & ".join(f"'{w}'" for w in words)
+    return " ".join(f'"{w}"' for w in words)
 
 
-COMMON_MATCHES = 5000
+# Measured on 100,000 providers: testing one listing's document costs 15-30 µs,
+# collecting 20,000 matches about 3 ms, looking up one match's listing ~1 µs.
+COMMON_MATCHES = 1000   # a word matching more providers than this is "common"
+FEW_LISTINGS = 60       # few enough listings to test one by one
 
 
-def _common(expression):
-    """Whether more than COMMON_MATCHES providers match, counting no further."""
+def _matches_more_than(expression, limit):
     sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM provider_fts WHERE provider_fts MATCH "
-           f"{db.param} LIMIT {COMMON_MATCHES + 1}) AS matches")
-    return db.execute_sql(sql, [expression]).fetchone()[0] > COMMON_MATCHES
+           f"{db.param} LIMIT {limit + 1}) AS matches")
+    return db.execute_sql(sql, [expression]).fetchone()[0] > limit
+
+
+def _text_filter(s, words):
+    """Narrow the search to providers whose name, bio or approach has every word.
+
+    A filter, not a ranking: best match stays "has room, most recently
+    confirmed", which is what a client needs first.
+    """
+    expression = _fts_expression(words, is_postgres())
+    mark = db.param
+    if is_postgres():
+        # PostgreSQL keeps statistics on the tsvector and plans this well.
+        s.add("l.provider_id IN (SELECT provider_id FROM provider_fts "
+              f"WHERE document @@ to_tsquery('english', {mark}))", expression)
+        return
+    # SQLite can't tell a rare name from a common word, so we look:
+    # - a rare word: look up the listing of each match;
+    # - a common word and few listings otherwise (a zip code, say): test each
+    #   listing's document, which FTS5 does by seeking to its rowid;
+    # - a common word and many listings: collect the matches once and test
+    #   each listing against that set (the unary + keeps SQLite from driving
+    #   the search from the matches).
+    if not _matches_more_than(expression, COMMON_MATCHES):
+        s.add(f"l.provider_id IN (SELECT rowid FROM provider_fts WHERE provider_fts MATCH "
+              f"{mark})", expression)
+    elif count(s, FEW_LISTINGS) <= FEW_LISTINGS:
+        s.add(f"EXISTS (SELECT 1 FROM provider_fts WHERE provider_fts MATCH {mark} "
+              "AND provider_fts.rowid = l.provider_id)", expression)
+    else:
+        s.add(f"+l.provider_id IN (SELECT rowid FROM provider_fts WHERE provider_fts MATCH "
+              f"{mark})", expression)
 
 
 def build(criteria, on):
     """The FROM/WHERE/ORDER BY of a search, with its parameters."""
-    postgres = is_postgres()
     mark = db.param
     s = Statement()
     s.add(f"l.license_expires_on >= {mark}", on.isoformat())
@@ -105,21 +139,7 @@ def build(criteria, on):
               (criteria.radius_miles / geo.MILES_PER_DEGREE_LATITUDE) ** 2)
 
     if criteria.words:
-        # A filter, not a ranking: best match stays "has room, most recently
-        # confirmed", which is what a client needs first.
-        expression = _fts_expression(criteria.words, postgres)
-        if postgres:
-            # PostgreSQL keeps statistics on the tsvector and plans well.
-            s.add("l.provider_id IN (SELECT provider_id FROM provider_fts "
-                  f"WHERE document @@ to_tsquery('english', {mark}))", expression)
-        else:
-            # SQLite can't tell a rare name from a common word. For a rare one,
-            # look up each match's listing; for a common one (say a third of all
-            # bios), walk the listings and test each against the set of matches,
-            # which the unary + tells SQLite to do.
-            probe = "+" if _common(expression) else ""
-            s.add(f"{probe}l.provider_id IN (SELECT rowid FROM provider_fts "
-                  f"WHERE provider_fts MATCH {mark})", expression)
+        _text_filter(s, criteria.words)
 
     freshest = ["l.accepting DESC", "l.accepting_confirmed_on DESC"]
     if criteria.sort == "distance" and distance is not None:
