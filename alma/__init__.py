@@ -4,9 +4,11 @@ from pathlib import Path
 
 from flask import Flask, abort
 
-from alma import cli, db, errors, logs, security, templating
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from alma import cli, db, errors, jobs, logs, security, templating
 from alma.config import ConfigError, check_can_serve, from_environment
-from alma.extensions import csrf, htmx
+from alma.extensions import csrf, htmx, limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,21 +25,37 @@ def create_app(config=None):
     app.config.from_mapping(from_environment(instance_path))
     app.config.update(overrides)
 
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logs.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     templating.init_app(app)
     _refuse_to_serve_if_unsafe(app)
 
     from alma import health
+    from alma.accounts import views as accounts
+    from alma.consultations.inbox import bp as inbox_bp
+    from alma.consultations.views import bp as consultations_bp
     from alma.directory.views import bp as directory_bp
 
+    accounts.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(inbox_bp)
+    if app.config["ALMA_ENV"] == "development":
+        from alma.mail.views import bp as dev_mail_bp
+
+        app.register_blueprint(dev_mail_bp)
     return app
 
 

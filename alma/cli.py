@@ -93,13 +93,15 @@ def list_states_command():
 @click.argument("code")
 def launch_state_command(code):
     """Start operating in the state CODE (e.g. CA)."""
-    from alma.directory import service
+    from alma.consultations import service
+    from alma.directory.service import UnknownState
 
     try:
-        state = service.launch_state(code)
-    except service.UnknownState as problem:
+        state, told = service.launch_state(code)
+    except UnknownState as problem:
         raise click.BadParameter(str(problem), param_hint="CODE")
-    click.echo(f"Alma operates in {state.name} since {state.launched_on}.")
+    click.echo(f"Alma operates in {state.name} since {state.launched_on}; "
+               f"{told} on its waitlist will be told by email.")
 
 
 def init_app(app):

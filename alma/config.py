@@ -67,6 +67,22 @@ def from_environment(instance_path, environ=None):
         "HSTS": base_url.startswith("https://"),
         "TEMPLATES_AUTO_RELOAD": mode == "development",
         "LOG_REQUESTS": _flag(env.get("ALMA_LOG_REQUESTS"), default=mode != "test"),
+        # Email: delivered by the worker from the outbox. Without SMTP_URL,
+        # development prints each email and shows it at /dev/mail.
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Alma <hello@alma.example>"),
+        "MAIL_TRANSPORT": env.get("MAIL_TRANSPORT")
+        or ("smtp" if env.get("SMTP_URL") or mode == "production" else "console"),
+        # Rate-limit counters: memory:// is per process; use Redis in production.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=True),
+        # How many proxies (load balancers) set X-Forwarded-For in front of us.
+        "PROXY_HOPS": int(env.get("ALMA_PROXY_HOPS", "0")),
+        "IDLE_TIMEOUT_MINUTES": int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30")),
+        # Consultation follow-ups.
+        "REMIND_PROVIDER_AFTER_HOURS": int(env.get("ALMA_REMIND_PROVIDER_AFTER_HOURS", "48")),
+        "SUGGEST_OTHERS_AFTER_DAYS": int(env.get("ALMA_SUGGEST_OTHERS_AFTER_DAYS", "3")),
+        "EXPIRE_REQUEST_AFTER_DAYS": int(env.get("ALMA_EXPIRE_REQUEST_AFTER_DAYS", "14")),
     }
 
 

@@ -1,4 +1,9 @@
 """Every model of every feature, in one list (for schema checks and tooling)."""
+from alma.accounts.models import MODELS as ACCOUNT_MODELS
+from alma.audit import MODELS as AUDIT_MODELS
+from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
+from alma.mail.models import MODELS as MAIL_MODELS
 
-ALL_MODELS = [*DIRECTORY_MODELS]
+ALL_MODELS = [*DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS, *CONSULTATION_MODELS,
+              *AUDIT_MODELS]

@@ -1,4 +1,5 @@
 """Template filters and globals shared by every page."""
+import datetime
 from urllib.parse import urlencode
 
 from flask import request
@@ -73,7 +74,10 @@ def plural(count, singular, plural_form=None):
 
 def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
+    from alma.web import absolute_url
+
     app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options,
-                                  described_by=described_by)
+                                  described_by=described_by, absolute_url=absolute_url,
+                                  timedelta=datetime.timedelta)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,5 +1,7 @@
 """Helpers every feature's views share."""
-from flask import make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, render_template, request
 
 
 def wants_partial():
@@ -18,3 +20,11 @@ def page_or_partial(page, partial, **context):
                                              partial=is_partial, **context))
     response.vary.add("HX-Request")
     return response
+
+
+def absolute_url(endpoint, **values):
+    """A full URL on BASE_URL, for emails: works in a request, a job or the CLI."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

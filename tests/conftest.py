@@ -5,7 +5,11 @@ runs inside a transaction that is rolled back, so tests never see each
 other's rows. Browser tests, which need committed data visible to a server
 thread, use the `live_server` fixture in tests/browser/conftest.py instead.
 """
+import email
+import email.policy
 import os
+import re
+import socket
 import tempfile
 
 os.environ["ALMA_ENV"] = "test"
@@ -50,6 +54,7 @@ def app():
             "INSTANCE_PATH": tmp_dir,
             "BASE_URL": "http://localhost",
             "SERVER_NAME": None,
+            "RATELIMIT_ENABLED": False,  # tests of the limits turn them on
         })
         with app.app_context():
             database.connect(reuse_if_open=True)
@@ -78,6 +83,17 @@ def client(app, db):
 
 
 @pytest.fixture
+def app_ctx(app, db):
+    """An application context for calling services directly.
+
+    Not held by `db` itself: requests made while it is pushed would share its
+    `g` (and so, for instance, a stale CSRF token).
+    """
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
 def make_app(app, tmp_path):
     """Build another app with its own settings, then give the database back to `app`.
 
@@ -97,3 +113,71 @@ def make_app(app, tmp_path):
 
     yield build
     database.initialize(original)
+
+
+class Mailbox:
+    """What a real SMTP server on loopback received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+    def clear(self):
+        self.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp_server):
+    """Emails go through the outbox to the loopback SMTP server; `deliver()` sends them."""
+    controller, box = smtp_server
+    box.clear()
+    saved = {key: app.config[key] for key in ("MAIL_TRANSPORT", "SMTP_URL")}
+    app.config.update(MAIL_TRANSPORT="smtp", SMTP_URL=f"smtp://127.0.0.1:{controller.port}")
+    yield box
+    app.config.update(saved)
+
+
+@pytest.fixture
+def deliver(app, mailbox):
+    from alma.mail import delivery
+
+    def run():
+        with app.app_context():
+            return delivery.deliver_due()
+    return run
+
+
+def csrf_token_from(response):
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def link_in(message, path_part):
+    """The first link in an email's text containing path_part, as a path."""
+    body = message.get_body(("plain",)).get_content()
+    for url in re.findall(r"https?://\S+", body):
+        if path_part in url:
+            return "/" + url.split("://", 1)[1].split("/", 1)[1]
+    raise AssertionError(f"no link with {path_part!r} in:\n{body}")

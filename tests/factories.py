@@ -77,3 +77,21 @@ def provider(first_name="Maya", last_name=None, state="CA", license_type="LCSW",
     if reindex:
         service.reindex([p.id])
     return p
+
+
+def user_for(provider, password=None):
+    from alma.accounts import passwords
+    from alma.accounts.models import User
+
+    return User.create(email=provider.email, name=provider.full_name, provider=provider,
+                       password_hash=passwords.hash_password(password) if password else None)
+
+
+def sign_in(client, user, password):
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/sign-in"))
+    response = client.post("/sign-in", data={"email": user.email, "password": password,
+                                             "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return response

@@ -1,6 +1,4 @@
 """Providers, their licences and networks, and the directory's search index."""
-import datetime
-
 from peewee import (
     BigIntegerField,
     BooleanField,
@@ -14,11 +12,8 @@ from peewee import (
     TextField,
 )
 
+from alma.clock import utcnow
 from alma.db import BaseModel
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 LICENSE_TYPES = {

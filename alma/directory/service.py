@@ -1,12 +1,11 @@
 """The directory's rules: who is listed, how a search runs, what a result shows."""
-import datetime
 import math
 from dataclasses import dataclass, field
 
 from flask import abort
 from peewee import SQL, Case, Expression, fn
 
-from alma import geo
+from alma import clock, geo
 from alma.db import db, is_postgres
 from alma.directory import query, vocab
 from alma.directory.models import (
@@ -29,7 +28,7 @@ FRESH_DAYS = 30
 
 
 def today():
-    return datetime.date.today()
+    return clock.today()
 
 
 # --- Who is listed -----------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""Forms for signing in and choosing a password (Flask-WTF: CSRF included)."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
+                                            Email("Enter an email address like name@example.com."),
+                                            Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=128)])
+    next = HiddenField()
+
+
+class LinkForm(FlaskForm):
+    # Named apart from SignInForm.email: both forms share the sign-in page.
+    link_email = EmailField("Email", validators=[DataRequired("Enter your email address."),
+                                            Email("Enter an email address like name@example.com."),
+                                            Length(max=254)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[Optional(), Length(max=128)])
+    new_password = PasswordField("New password", validators=[
+        DataRequired("Choose a password."), Length(max=128)])

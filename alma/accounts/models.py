@@ -1,0 +1,49 @@
+"""People who sign in (providers now, the team later), and the links we email them."""
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from alma.clock import utcnow
+from alma.db import BaseModel
+from alma.directory.models import Provider
+
+
+class User(BaseModel):
+    email = CharField(unique=True)  # stored lower-cased
+    name = CharField()
+    password_hash = CharField(null=True)  # argon2id; None until they choose one
+    provider = ForeignKeyField(Provider, null=True, unique=True, on_delete="CASCADE")
+    # Raising it ends every session of this user (sign-out everywhere).
+    session_version = IntegerField(default=1)
+    active = BooleanField(default=True)
+    failed_sign_ins = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    last_signed_in_at = DateTimeField(null=True)
+
+    # flask-login's interface
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+
+class EmailLink(BaseModel):
+    """A single-use, expiring link. Only a hash of its token is kept."""
+
+    token_hash = CharField(max_length=64, unique=True)
+    purpose = CharField(max_length=32)
+    subject_id = IntegerField()  # what the link is about (a user, a request…)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+MODELS = [User, EmailLink]

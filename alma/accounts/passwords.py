@@ -1,0 +1,50 @@
+"""Passwords: argon2id hashes, and the rules for choosing one (OWASP ASVS level 2)."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2id with the library's current parameters
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+# The most used passwords of at least 12 characters in public breach lists.
+COMMON = {
+    "123456789012", "1234567890123", "12345678910", "111111111111", "000000000000",
+    "password1234", "password12345", "passwordpassword", "qwertyuiop12", "qwertyuiopas",
+    "qwerty123456", "1q2w3e4r5t6y", "1qaz2wsx3edc", "iloveyou1234", "abcdefghijkl",
+    "abc123456789", "aaaaaaaaaaaa", "letmein12345", "welcome12345", "administrator",
+    "passw0rd1234", "trustno1trustno1", "football1234", "baseball1234", "princess1234",
+    "sunshine1234", "superman1234", "monkey123456", "dragon123456", "changeme1234",
+    "therapist123", "therapy12345", "counselor123",
+}
+
+
+def hash_password(plain):
+    return _hasher.hash(plain)
+
+
+def verify(password_hash, plain):
+    """Whether `plain` matches; also False for a missing or damaged hash."""
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, plain)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash):
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def problem_with(plain, email):
+    """Why a new password can't be used, or None. No composition rules, on purpose."""
+    if len(plain) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters. A few words you'll remember work well."
+    if len(plain) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = plain.lower()
+    if lowered in COMMON or len(set(lowered)) <= 2:
+        return "That password is too common. Choose something less guessable."
+    if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
+        return "Don't use your email address in your password."
+    return None

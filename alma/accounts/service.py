@@ -1,0 +1,133 @@
+"""Signing in and out: passwords, emailed links, sessions that end."""
+import datetime
+
+from flask import session
+from flask_login import login_user, logout_user
+
+from alma.accounts import links, passwords
+from alma.accounts.models import User
+from alma.clock import utcnow
+from alma.db import db
+from alma.directory.models import Provider
+from alma.mail import service as mail
+from alma.web import absolute_url
+
+SIGN_IN = "sign-in"
+
+
+class SignInProblem(Exception):
+    pass
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def user_for_email(email):
+    """The account for an email; a listed member's first sign-in creates theirs."""
+    email = normalise_email(email)
+    user = User.get_or_none(User.email == email)
+    if user is not None:
+        return user if user.active else None
+    provider = Provider.get_or_none((Provider.email == email)
+                                    & (Provider.membership_status != "left"))
+    if provider is None:
+        return None
+    return User.create(email=email, name=provider.full_name, provider=provider)
+
+
+def sign_in_with_password(email, password):
+    user = User.get_or_none(User.email == normalise_email(email))
+    if user is None or not user.active or not passwords.verify(user.password_hash, password):
+        if user is not None:
+            User.update(failed_sign_ins=User.failed_sign_ins + 1).where(
+                User.id == user.id).execute()
+        raise SignInProblem("That email and password don't match. Try again, or sign in "
+                            "with a link we email you.")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_sign_ins = 0
+    start_session(user)
+    return user
+
+
+def email_sign_in_link(email):
+    """Email a sign-in link if there is such an account. Says nothing either way."""
+    with db.atomic():
+        user = user_for_email(email)
+        if user is None:
+            return
+        token = links.create(SIGN_IN, user.id, links.SIGN_IN_TTL)
+        mail.queue("sign_in", user.email, user=user,
+                   url=absolute_url("accounts.link_sign_in", token=token),
+                   minutes=int(links.SIGN_IN_TTL.total_seconds() // 60))
+
+
+def sign_in_with_link(token):
+    with db.atomic():
+        link = links.spend(token, SIGN_IN)
+        user = User.get_or_none(User.id == link.subject_id)
+        if user is None or not user.active:
+            raise links.LinkProblem("unknown")
+        start_session(user)
+        return user
+
+
+def start_session(user):
+    # A fresh session on every sign-in: nothing from before carries over.
+    session.clear()
+    user.last_signed_in_at = utcnow()
+    user.save()
+    login_user(user)
+    session.permanent = True
+    session["seen"] = utcnow().timestamp()
+
+
+def end_sessions(user):
+    """Sign out here and everywhere: older session cookies stop working."""
+    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    logout_user()
+    session.clear()
+
+
+def load_user(user_id):
+    """flask-login's loader: "id:version" is only good while the version is current."""
+    try:
+        uid, version = (int(part) for part in user_id.split(":"))
+    except (AttributeError, ValueError):
+        return None
+    user = User.get_or_none(User.id == uid)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+def idle_too_long(idle_minutes):
+    seen = session.get("seen")
+    if seen is None:
+        return True
+    return utcnow().timestamp() - seen > idle_minutes * 60
+
+
+def recently_signed_in(user, minutes=10):
+    return user.last_signed_in_at is not None and \
+        utcnow() - user.last_signed_in_at < datetime.timedelta(minutes=minutes)
+
+
+class PasswordProblem(Exception):
+    pass
+
+
+def set_password(user, new_password, current_password=None):
+    """Choose or change a password. Changing one needs the current one, or a fresh sign-in."""
+    if user.password_hash and not recently_signed_in(user):
+        if not passwords.verify(user.password_hash, current_password or ""):
+            raise PasswordProblem("Your current password isn't right.")
+    problem = passwords.problem_with(new_password, user.email)
+    if problem:
+        raise PasswordProblem(problem)
+    with db.atomic():
+        user.password_hash = passwords.hash_password(new_password)
+        user.session_version += 1  # other devices are signed out
+        user.save()
+    start_session(user)

@@ -1,0 +1,43 @@
+"""Who saw or changed a client's health information, and when."""
+from flask import has_request_context, request
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from alma.accounts.models import User
+from alma.clock import utcnow
+from alma.consultations.models import Client
+from alma.db import BaseModel
+
+
+class AuditEvent(BaseModel):
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_label = CharField()  # "provider 12", "client 5", "system", "link"
+    action = CharField(max_length=64)  # "viewed", "accepted", "declined"…
+    client = ForeignKeyField(Client, null=True, on_delete="SET NULL")
+    subject_type = CharField(max_length=32)
+    subject_id = IntegerField(null=True)
+    ip = CharField(null=True)
+
+    class Meta:
+        indexes = ((("client", "at"), False),)
+
+
+def record(action, subject_type, subject_id=None, client=None, actor=None, actor_label=None):
+    AuditEvent.create(action=action, subject_type=subject_type, subject_id=subject_id,
+                      client=client, actor=actor,
+                      actor_label=actor_label or (f"user {actor.id}" if actor else "system"),
+                      ip=request.remote_addr if has_request_context() else None)
+
+
+def record_many(action, subject_type, rows, actor):
+    """One event per (subject_id, client_id) pair, in one insert."""
+    ip = request.remote_addr if has_request_context() else None
+    now = utcnow()
+    events = [dict(at=now, actor=actor, actor_label=f"user {actor.id}", action=action,
+                   client=client_id, subject_type=subject_type, subject_id=subject_id, ip=ip)
+              for subject_id, client_id in rows]
+    if events:
+        AuditEvent.insert_many(events).execute()
+
+
+MODELS = [AuditEvent]

@@ -1,0 +1,111 @@
+"""Background work: each job scans the database and claims one row at a time.
+
+A claim is a conditional UPDATE that stamps the row; a row count of 1 means
+this process won it, and the job writes its emails in that same transaction.
+So a job can run in any number of processes, be killed at any moment and be
+run again: nothing is done twice and nothing is lost.
+
+`flask --app app worker` runs every job on a schedule (APScheduler, in that
+process only); `flask --app app jobs run NAME` runs one once, for a PaaS
+scheduler.
+"""
+import logging
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from alma.clock import utcnow
+from alma.db import db
+
+log = logging.getLogger("alma.jobs")
+
+
+def claim_each(model, due, stamps, act, limit=1000):
+    """Claim due rows one at a time and act on each, in one transaction per row.
+
+    `due` selects rows still to do; `stamps` (a dict of field -> value) is
+    written by the claim and must make the row no longer due. A row whose
+    action fails is skipped for the rest of this run (and logged), so one
+    bad row can't stop the others or loop forever.
+    """
+    skipped, done = set(), 0
+    while done < limit:
+        query = model.select(model.id).where(due).order_by(model.id).limit(1)
+        if skipped:
+            query = query.where(model.id.not_in(skipped))
+        row = query.first()
+        if row is None:
+            break
+        try:
+            with db.atomic():
+                won = model.update(stamps).where((model.id == row.id) & due).execute()
+                if won == 1:
+                    act(model.get_by_id(row.id))
+                    done += 1
+        except Exception:  # one row's failure must not stop the job
+            log.exception("job step failed for %s %s", model.__name__, row.id)
+            skipped.add(row.id)
+    return done
+
+
+def registry():
+    from alma.consultations import jobs as consultation_jobs
+    from alma.directory import service as directory
+    from alma.mail import delivery
+
+    return {
+        # name: (function, seconds between runs)
+        "deliver-email": (lambda: delivery.deliver_due(), 10),
+        "remind-providers": (consultation_jobs.remind_providers, 300),
+        "suggest-others": (consultation_jobs.suggest_others, 300),
+        "expire-requests": (consultation_jobs.expire_requests, 300),
+        "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
+    }
+
+
+def run_job(app, name):
+    function, _ = registry()[name]
+    with app.app_context():
+        with db.connection_context():
+            started = time.perf_counter()
+            result = function()
+            log.info("job %s done: %s in %.2fs", name, result, time.perf_counter() - started)
+            return result
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs, run once (for a PaaS scheduler).")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def run_command(name):
+    """Run job NAME once ("all" runs every job)."""
+    names = list(registry()) if name == "all" else [name]
+    unknown = [n for n in names if n not in registry()]
+    if unknown:
+        raise click.BadParameter(f"choose one of: all, {', '.join(registry())}",
+                                 param_hint="NAME")
+    app = current_app._get_current_object()
+    for each in names:
+        click.echo(f"{each}: {run_job(app, each)}")
+
+
+@click.command("worker")
+def worker_command():
+    """Run every job on its schedule, until stopped (the Procfile's worker)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone="UTC")
+    for name, (_, seconds) in registry().items():
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name), id=name,
+                          max_instances=1, coalesce=True, next_run_time=utcnow())
+    click.echo(f"worker: {', '.join(registry())}")
+    scheduler.start()
+
+
+def init_app(app):
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)

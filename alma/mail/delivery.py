@@ -1,0 +1,158 @@
+"""Delivering the outbox over SMTP: claim one row, send it, record what happened.
+
+A row is claimed with a conditional UPDATE (status queued -> sending), so any
+number of workers can deliver at once and each message goes to one of them.
+A worker that dies mid-delivery leaves its row "sending"; after LEASE the row
+is queued again. A failure is retried with growing delays, then marked
+failed for the team to see; it never holds up the other messages.
+"""
+import datetime
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+
+from alma.clock import utcnow
+from alma.mail.models import FAILED, QUEUED, SENDING, SENT, OutboundEmail
+
+log = logging.getLogger("alma.mail")
+
+LEASE = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (a 5xx answer)."""
+
+
+def build_message(row, sender):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at.replace(tzinfo=datetime.timezone.utc))
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+class SmtpTransport:
+    """smtp://user:password@host:587?starttls=1, or smtps://host:465 for TLS from the start."""
+
+    def __init__(self, url, timeout=20):
+        self.url = urlsplit(url)
+        self.timeout = timeout
+        options = parse_qs(self.url.query)
+        self.starttls = options.get("starttls", ["0"])[0].lower() in {"1", "true", "yes"}
+
+    def send(self, message):
+        host = self.url.hostname or "localhost"
+        if self.url.scheme == "smtps":
+            server = smtplib.SMTP_SSL(host, self.url.port or 465, timeout=self.timeout,
+                                      context=ssl.create_default_context())
+        else:
+            server = smtplib.SMTP(host, self.url.port or 25, timeout=self.timeout)
+        with server:
+            if self.starttls:
+                server.starttls(context=ssl.create_default_context())
+            if self.url.username:
+                server.login(unquote(self.url.username), unquote(self.url.password or ""))
+            try:
+                server.send_message(message)
+            except smtplib.SMTPRecipientsRefused as refused:
+                codes = [code for code, _ in refused.recipients.values()]
+                if all(code >= 500 for code in codes):
+                    raise PermanentFailure(str(refused.recipients)) from refused
+                raise
+            except smtplib.SMTPResponseException as error:
+                if error.smtp_code >= 500:
+                    raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+                raise
+
+
+class ConsoleTransport:
+    """Development: print the message; /dev/mail shows the outbox."""
+
+    def send(self, message):
+        body = message.get_body(("plain",)).get_content()
+        print(f"\n--- email to {message['To']}: {message['Subject']}\n{body}---", flush=True)
+
+
+def transport():
+    config = current_app.config
+    if config["MAIL_TRANSPORT"] == "console":
+        return ConsoleTransport()
+    if not config.get("SMTP_URL"):
+        return None
+    return SmtpTransport(config["SMTP_URL"])
+
+
+def release_stale_claims(now):
+    """Queue again what a worker claimed and never finished (it died)."""
+    return (OutboundEmail.update(status=QUEUED, claimed_at=None)
+            .where((OutboundEmail.status == SENDING) & (OutboundEmail.claimed_at < now - LEASE))
+            .execute())
+
+
+def claim_next(now):
+    """Claim the next due message for this worker, or None when there is none."""
+    for _ in range(10):  # another worker may win the row; try the next one
+        candidate = (OutboundEmail.select(OutboundEmail.id)
+                     .where((OutboundEmail.status == QUEUED)
+                            & (OutboundEmail.next_attempt_at <= now))
+                     .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+                     .limit(1).first())
+        if candidate is None:
+            return None
+        won = (OutboundEmail
+               .update(status=SENDING, claimed_at=now, attempts=OutboundEmail.attempts + 1)
+               .where((OutboundEmail.id == candidate.id) & (OutboundEmail.status == QUEUED))
+               .execute())
+        if won == 1:
+            return OutboundEmail.get_by_id(candidate.id)
+    return None
+
+
+def _finish(row, **changes):
+    # Only the claim's holder may record the outcome.
+    (OutboundEmail.update(**changes)
+     .where((OutboundEmail.id == row.id) & (OutboundEmail.status == SENDING)
+            & (OutboundEmail.claimed_at == row.claimed_at))
+     .execute())
+
+
+def deliver_due(limit=100, now=None):
+    """Deliver up to `limit` due messages; returns how many were sent."""
+    sender = transport()
+    if sender is None:
+        log.error("SMTP_URL is not set: emails stay in the outbox until it is")
+        return 0
+    release_stale_claims(now or utcnow())
+    sent = 0
+    for _ in range(limit):
+        row = claim_next(now or utcnow())
+        if row is None:
+            break
+        try:
+            sender.send(build_message(row, current_app.config["MAIL_FROM"]))
+        except PermanentFailure as error:
+            _finish(row, status=FAILED, last_error=str(error)[:2000])
+            log.error("email %s refused for good: %s", row.id, error)
+        except (smtplib.SMTPException, OSError) as error:
+            if row.attempts >= MAX_ATTEMPTS:
+                _finish(row, status=FAILED, last_error=str(error)[:2000])
+                log.error("email %s failed after %s attempts: %s", row.id, row.attempts, error)
+            else:
+                delay = datetime.timedelta(minutes=2 ** row.attempts)
+                _finish(row, status=QUEUED, claimed_at=None, last_error=str(error)[:2000],
+                        next_attempt_at=(now or utcnow()) + delay)
+                log.warning("email %s will be retried in %s: %s", row.id, delay, error)
+        else:
+            _finish(row, status=SENT, sent_at=utcnow(), last_error=None)
+            sent += 1
+    return sent
