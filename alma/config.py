@@ -75,7 +75,8 @@ def from_environment(instance_path, environ=None):
         or ("smtp" if env.get("SMTP_URL") or mode == "production" else "console"),
         # Rate-limit counters: memory:// is per process; use Redis in production.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=True),
+        # Off by default only in the test suite, whose tests of limits turn them on.
+        "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=mode != "test"),
         # How many proxies (load balancers) set X-Forwarded-For in front of us.
         "PROXY_HOPS": int(env.get("ALMA_PROXY_HOPS", "0")),
         "IDLE_TIMEOUT_MINUTES": int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30")),

@@ -5,12 +5,14 @@ runs inside a transaction that is rolled back, so tests never see each
 other's rows. Browser tests, which need committed data visible to a server
 thread, use the `live_server` fixture in tests/browser/conftest.py instead.
 """
+import asyncio
 import email
 import email.policy
 import os
 import re
 import socket
 import tempfile
+import threading
 
 os.environ["ALMA_ENV"] = "test"
 os.environ.setdefault("ALMA_LOG_REQUESTS", "0")
@@ -54,7 +56,6 @@ def app():
             "INSTANCE_PATH": tmp_dir,
             "BASE_URL": "http://localhost",
             "SERVER_NAME": None,
-            "RATELIMIT_ENABLED": False,  # tests of the limits turn them on
         })
         with app.app_context():
             database.connect(reuse_if_open=True)
@@ -113,13 +114,35 @@ def make_app(app, tmp_path):
 
     yield build
     database.initialize(original)
+    # The limiter is one object for every app: give `app` its settings back.
+    from alma.extensions import limiter
+
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    if limiter.initialized:
+        limiter.reset()
 
 
 class Mailbox:
-    """What a real SMTP server on loopback received."""
+    """What a real SMTP server on loopback received.
+
+    Recipients starting "bounce" are refused for good (550); recipients
+    starting "stall" hang before the server answers, as a slow server would.
+    """
 
     def __init__(self):
         self.messages = []
+        self.stalled = threading.Event()
+        self.stalled_once = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such mailbox"
+        if address.startswith("stall") and address not in self.stalled_once:
+            self.stalled_once.add(address)
+            self.stalled.set()
+            await asyncio.sleep(60)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -131,6 +154,8 @@ class Mailbox:
 
     def clear(self):
         self.messages.clear()
+        self.stalled.clear()
+        self.stalled_once.clear()
 
 
 @pytest.fixture(scope="session")
@@ -181,3 +206,48 @@ def link_in(message, path_part):
         if path_part in url:
             return "/" + url.split("://", 1)[1].split("/", 1)[1]
     raise AssertionError(f"no link with {path_part!r} in:\n{body}")
+
+
+class Scratch:
+    def __init__(self, url, database):
+        self.url, self.database = url, database
+
+
+def _postgres_admin(params, name, statement):
+    import psycopg2
+
+    connection = psycopg2.connect(dbname=name, **params)
+    connection.autocommit = True  # CREATE/DROP DATABASE can't run in a transaction
+    try:
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def scratch_database(app, tmp_path):
+    """An empty database of the same kind beside the test one, committed to for real.
+
+    For tests that other processes must see (workers), or that rebuild a schema.
+    """
+    from peewee import PostgresqlDatabase, SqliteDatabase
+
+    if is_postgres():
+        params = dict(database.obj.connect_params)
+        home, name = database.obj.database, "alma_scratch"
+        _postgres_admin(params, home, f"DROP DATABASE IF EXISTS {name}")
+        _postgres_admin(params, home, f"CREATE DATABASE {name}")
+        scratch = PostgresqlDatabase(name, **params)
+        host = params.get("host", "127.0.0.1")
+        user = params.get("user", "postgres")
+        url = f"postgresql://{user}@{host}:{params.get('port', 5432)}/{name}"
+        scratch.connect()
+        yield Scratch(url, scratch)
+        scratch.close()
+        _postgres_admin(params, home, f"DROP DATABASE {name}")
+    else:
+        path = tmp_path / "scratch.db"
+        scratch = SqliteDatabase(str(path), pragmas={"journal_mode": "wal", "busy_timeout": 5000})
+        scratch.connect()
+        yield Scratch(f"sqlite:///{path}", scratch)
+        scratch.close()

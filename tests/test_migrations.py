@@ -1,9 +1,4 @@
 """The migrations, run in order, build exactly the schema the models describe."""
-import os
-import tempfile
-
-import pytest
-from peewee import PostgresqlDatabase, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.schema_diff import diff_models
 
@@ -44,39 +39,8 @@ def test_it_builds_full_text_search_from_the_database_itself(db):
         assert "fts5" in sql.lower()
 
 
-def _postgres_admin(params, name, statement):
-    import psycopg2
-
-    connection = psycopg2.connect(dbname=name, **params)
-    connection.autocommit = True  # CREATE/DROP DATABASE can't run in a transaction
-    try:
-        connection.cursor().execute(statement)
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def scratch_database(app):
-    """An empty database beside the test one."""
-    if is_postgres():
-        params = database.obj.connect_params
-        home, name = database.obj.database, "alma_migration_check"
-        _postgres_admin(params, home, f"DROP DATABASE IF EXISTS {name}")
-        _postgres_admin(params, home, f"CREATE DATABASE {name}")
-        scratch = PostgresqlDatabase(name, **params)
-        scratch.connect()
-        yield scratch
-        scratch.close()
-        _postgres_admin(params, home, f"DROP DATABASE {name}")
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            scratch = SqliteDatabase(os.path.join(tmp, "scratch.db"))
-            scratch.connect()
-            yield scratch
-            scratch.close()
-
-
 def test_it_reverts_every_migration_and_applies_them_again(scratch_database):
+    scratch_database = scratch_database.database
     runner = Runner(scratch_database, directory=str(MIGRATIONS))
     applied = runner.up()
     assert applied == sorted(applied) and len(applied) >= 2

@@ -4,10 +4,18 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field():
+    return EmailField("Email", filters=[strip], validators=[
+        DataRequired("Enter your email address."),
+        Email("Enter an email address like name@example.com."), Length(max=254)])
+
+
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
-                                            Email("Enter an email address like name@example.com."),
-                                            Length(max=254)])
+    email = email_field()
     password = PasswordField("Password", validators=[DataRequired("Enter your password."),
                                                      Length(max=128)])
     next = HiddenField()
@@ -15,9 +23,7 @@ class SignInForm(FlaskForm):
 
 class LinkForm(FlaskForm):
     # Named apart from SignInForm.email: both forms share the sign-in page.
-    link_email = EmailField("Email", validators=[DataRequired("Enter your email address."),
-                                            Email("Enter an email address like name@example.com."),
-                                            Length(max=254)])
+    link_email = email_field()
     next = HiddenField()
 
 

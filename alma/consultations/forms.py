@@ -7,6 +7,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
+from alma.accounts.forms import strip
 from alma.consultations.models import DECLINE_REASONS, FORMATS, PROVIDER_DECLINE_REASONS
 from alma.directory.criteria import SELF_PAY
 
@@ -14,7 +15,7 @@ from alma.directory.criteria import SELF_PAY
 class RequestForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired("Tell us your name."),
                                                Length(max=120)])
-    email = EmailField("Email", validators=[
+    email = EmailField("Email", filters=[strip], validators=[
         DataRequired("Enter your email address: that's how we'll reach you."),
         Email("Enter an email address like name@example.com."), Length(max=254)])
     phone = TelField("Phone (optional)", validators=[
