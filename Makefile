@@ -20,9 +20,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# The web server and the worker (email delivery, follow-ups) together; Ctrl-C stops both.
 run: $(VENV)/.runtime
 	ALMA_ENV=development $(BIN)/flask --app app db upgrade
 	ALMA_ENV=development $(BIN)/flask --app app seed --if-empty --providers $(DEMO_PROVIDERS)
+	trap 'kill 0' INT TERM EXIT; \
+	ALMA_ENV=development $(BIN)/flask --app app worker & \
 	ALMA_ENV=development $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium drives the browser tests; Playwright never downloads one.

@@ -52,6 +52,7 @@ def claim_each(model, due, stamps, act, limit=1000):
 
 def registry():
     from alma.consultations import jobs as consultation_jobs
+    from alma.directory import honesty
     from alma.directory import service as directory
     from alma.mail import delivery
 
@@ -61,6 +62,9 @@ def registry():
         "remind-providers": (consultation_jobs.remind_providers, 300),
         "suggest-others": (consultation_jobs.suggest_others, 300),
         "expire-requests": (consultation_jobs.expire_requests, 300),
+        "refresh-answer-times": (honesty.refresh_answer_times, 6 * 3600),
+        "ask-to-confirm-accepting": (honesty.ask_to_confirm_accepting, 3600),
+        "stop-unconfirmed-accepting": (honesty.stop_unconfirmed_accepting, 3600),
         "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
     }
 

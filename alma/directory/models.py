@@ -120,6 +120,10 @@ class Provider(BaseModel):
     accepting_confirmed_on = DateField(null=True)
     membership_status = CharField(max_length=16, default="active")
     listing_hidden = BooleanField(default=False)
+    # Median hours to answer a consultation request, last 90 days (None: too few).
+    median_answer_hours = IntegerField(null=True)
+    # When we last asked them to confirm they are accepting (once per 30 days).
+    accepting_check_sent_on = DateField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -130,6 +134,15 @@ class Provider(BaseModel):
     @property
     def initials(self):
         return (self.first_name[:1] + self.last_name[:1]).upper()
+
+    @property
+    def answers_within(self):
+        """ "a day", "2 days"… from the median answer time, or None."""
+        hours = self.median_answer_hours
+        if hours is None:
+            return None
+        days = max(1, -(-hours // 24))
+        return "a day" if days == 1 else f"{days} days"
 
     @property
     def formats(self):

@@ -23,7 +23,8 @@ CARD_FIELDS = (Provider.id, Provider.slug, Provider.first_name, Provider.last_na
                Provider.pronouns, Provider.photo_url, Provider.office_city,
                Provider.office_state, Provider.offers_telehealth, Provider.offers_in_person,
                Provider.cash_rate_cents, Provider.sliding_scale, Provider.sliding_scale_min_cents,
-               Provider.accepting_new_clients, Provider.accepting_confirmed_on)
+               Provider.accepting_new_clients, Provider.accepting_confirmed_on,
+               Provider.median_answer_hours)
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from alma.accounts import links
 from alma.directory import criteria as search_criteria
-from alma.directory import service, vocab
+from alma.directory import honesty, service, vocab
+from alma.extensions import limiter
 from alma.web import page_or_partial
 
 bp = Blueprint("directory", __name__)
@@ -40,3 +42,27 @@ def _search_we_came_from():
     if came_from.netloc == request.host and came_from.path == url_for("directory.search"):
         return came_from.path + (f"?{came_from.query}" if came_from.query else "")
     return url_for("directory.search")
+
+
+@bp.get("/availability/<token>")
+def confirm_accepting(token):
+    """The one-click answer from the "still accepting new clients?" email: a page, then a POST."""
+    try:
+        link = links.check(token, honesty.CONFIRM_LINK)
+    except links.LinkProblem as problem:
+        return render_template("directory/availability.html", problem=problem.reason), 410
+    provider = service.Provider.get_by_id(link.subject_id)
+    return render_template("directory/availability.html", provider=provider)
+
+
+@bp.post("/availability/<token>")
+@limiter.limit("30 per hour")
+def confirm_accepting_post(token):
+    answer = request.form.get("accepting")
+    if answer not in {"yes", "no"}:
+        abort(400)
+    try:
+        provider = honesty.confirm_accepting(token, accepting=answer == "yes")
+    except links.LinkProblem as problem:
+        return render_template("directory/availability.html", problem=problem.reason), 410
+    return render_template("directory/availability.html", provider=provider, done=True)

@@ -384,10 +384,7 @@ def test_it_has_no_broken_links(page, facts, name):
     page.goto(path)
     origin = page.evaluate("location.origin")
     links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-    # The consultation request form is the next issue's work (#3); until it
-    # lands the profile links to where it will be, as issue #2 asks.
-    targets = sorted({link.split("#")[0] for link in links if link.startswith(origin)
-                      and not link.endswith("/request")})
+    targets = sorted({link.split("#")[0] for link in links if link.startswith(origin)})
     assert targets
     broken = [f"{target} answers {status}" for target, status in
               ((target, page.request.get(target).status) for target in targets)
