@@ -75,9 +75,10 @@ def show(request_id):
 def _after_action(consultation, problem=None):
     if wants_partial():
         consultation = ConsultationRequest.get_by_id(consultation.id)
+        waiting = service.for_provider(_user().provider, True).count()
         response = render_template("consultations/_inbox_card.html", c=consultation,
                                    decline_form=DeclineForm(), hours=service.hours_waiting,
-                                   problem=problem)
+                                   problem=problem, waiting_count=waiting)
         return response, (409 if problem else 200), {"Vary": "HX-Request"}
     if problem:
         return render_template("consultations/inbox_request.html", c=consultation,

@@ -58,9 +58,17 @@ def pytest_collection_modifyitems(items):
 # --- The server ----------------------------------------------------------------------
 
 def _delete_directory():
+    """Delete what the browser tests committed, so later tests start from empty tables."""
+    from alma.accounts.models import EmailLink, User
+    from alma.audit import AuditEvent
+    from alma.consultations.models import (Client, ConsultationRequest, MatchRequest,
+                                           WaitlistEntry)
+    from alma.mail.models import OutboundEmail
+
     with database.atomic():
-        for model in (Listing, NetworkParticipation, ProviderLanguage, ProviderModality,
-                      ProviderSpecialty, License, Provider):
+        for model in (AuditEvent, MatchRequest, WaitlistEntry, ConsultationRequest, Client,
+                      EmailLink, User, OutboundEmail, Listing, NetworkParticipation,
+                      ProviderLanguage, ProviderModality, ProviderSpecialty, License, Provider):
             model.delete().execute()
         ServiceState.update(operating=False, launched_on=None).execute()
 
