@@ -58,7 +58,7 @@ def registry():
 
     return {
         # name: (function, seconds between runs)
-        "deliver-email": (lambda: delivery.deliver_due(), 10),
+        "deliver-email": (lambda: delivery.deliver_due(limit=10_000), 10),
         "remind-providers": (consultation_jobs.remind_providers, 300),
         "suggest-others": (consultation_jobs.suggest_others, 300),
         "expire-requests": (consultation_jobs.expire_requests, 300),
