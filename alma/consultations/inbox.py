@@ -141,6 +141,8 @@ def email_action(request_id, token):
         return render_template("consultations/link_problem.html",
                                message=_link_message(problem)), 410
     consultation = ConsultationRequest.get_by_id(request_id)
+    audit.record("viewed", "consultation", consultation.id, client=consultation.client,
+                 actor_label="email link")
     return render_template("consultations/email_action.html", c=consultation,
                            chosen=request.args.get("do"), decline_form=DeclineForm())
 

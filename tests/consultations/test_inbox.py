@@ -157,3 +157,11 @@ def test_an_expired_link_says_so(client, maya, waiting, mailbox, deliver, time_m
     time_machine.move_to("2099-01-01")
     response = client.get(accept)
     assert response.status_code == 410 and "expired" in text(response)
+
+
+def test_opening_an_emailed_link_is_audited(client, maya, waiting, mailbox, deliver):
+    deliver()
+    client.get(link_in(mailbox.to("maya@example.com")[0], "do=accept"))
+    event = AuditEvent.get(AuditEvent.actor_label == "email link")
+    assert (event.action, event.client_id, event.subject_id) == \
+        ("viewed", waiting.client_id, waiting.id)

@@ -179,3 +179,14 @@ def test_a_client_cannot_open_another_clients_request(client, maya, mailbox, del
                                      Client.get(Client.email == "other@example.org"))
     assert client.get(f"/requests/{theirs.id}").status_code == 404
     assert client.get(f"/requests/{theirs.id + 1000}").status_code == 404
+
+
+def test_the_form_is_rate_limited_per_address(db, make_app):
+    # Another app (limits on) can't see this test's uncommitted rows, so the
+    # posts reach an unknown provider: the limit counts them all the same.
+    app = make_app(RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token_from(client.get("/sign-in"))
+    statuses = [client.post("/providers/someone/request", data={"csrf_token": token}).status_code
+                for _ in range(6)]
+    assert statuses == [404] * 5 + [429]
