@@ -87,40 +87,36 @@ def _after_action(consultation, problem=None):
     return redirect(url_for("inbox.request", request_id=consultation.id), 303)
 
 
-@bp.post("/requests/<int:request_id>/accept")
-@provider_required
-def accept(request_id):
+def _act(request_id, act):
     consultation = provider_consultation_or_404(request_id)
     try:
-        service.accept(consultation, actor=_user())
+        act(consultation)
     except service.IllegalMove as problem:
         return _after_action(consultation, str(problem))
     return _after_action(consultation)
+
+
+@bp.post("/requests/<int:request_id>/accept")
+@provider_required
+def accept(request_id):
+    return _act(request_id, lambda c: service.accept(c, actor=_user()))
 
 
 @bp.post("/requests/<int:request_id>/decline")
 @provider_required
 def decline(request_id):
-    consultation = provider_consultation_or_404(request_id)
     form = DeclineForm()
     if not form.validate():
-        return _after_action(consultation, "Choose why you're declining.")
-    try:
-        service.decline(consultation, form.reason.data, form.note.data, actor=_user())
-    except service.IllegalMove as problem:
-        return _after_action(consultation, str(problem))
-    return _after_action(consultation)
+        return _after_action(provider_consultation_or_404(request_id),
+                             "Choose why you're declining.")
+    return _act(request_id, lambda c: service.decline(c, form.reason.data, form.note.data,
+                                                      actor=_user()))
 
 
 @bp.post("/requests/<int:request_id>/not-a-fit")
 @provider_required
 def not_a_fit(request_id):
-    consultation = provider_consultation_or_404(request_id)
-    try:
-        service.hand_to_matching(consultation, actor=_user())
-    except service.IllegalMove as problem:
-        return _after_action(consultation, str(problem))
-    return _after_action(consultation)
+    return _act(request_id, lambda c: service.hand_to_matching(c, actor=_user()))
 
 
 # --- From the email ----------------------------------------------------------------------

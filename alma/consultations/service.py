@@ -7,6 +7,7 @@ two clicks, two tabs or an email link and the inbox at once make one change.
 import datetime
 from dataclasses import dataclass
 
+from flask import current_app
 from peewee import IntegrityError
 
 from alma import audit
@@ -152,8 +153,6 @@ def _announce(request):
 
 
 def provider_link_ttl():
-    from flask import current_app
-
     return datetime.timedelta(days=current_app.config["EXPIRE_REQUEST_AFTER_DAYS"] + 1)
 
 
