@@ -83,8 +83,10 @@ def _client_for(sub):
                                      state=sub.state)
         except IntegrityError:  # created by a concurrent request a moment ago
             client = Client.get(Client.email == email)
-    client.name, client.state = sub.name, sub.state
-    client.phone = sub.phone or client.phone
+    # An email address isn't proof of who typed it: a new submission never
+    # renames a client or replaces their phone, it only fills what's missing.
+    client.state = sub.state
+    client.phone = client.phone or sub.phone or None
     client.save()
     return client
 

@@ -190,3 +190,11 @@ def test_the_form_is_rate_limited_per_address(db, make_app):
     statuses = [client.post("/providers/someone/request", data={"csrf_token": token}).status_code
                 for _ in range(6)]
     assert statuses == [404] * 5 + [429]
+
+
+def test_a_new_submission_never_renames_an_existing_client(client, maya):
+    submit(client, maya)
+    other = factories.provider(first_name="Omar")
+    submit(client, other, name="Someone Else", phone="(555) 999-0000")
+    (only,) = Client.select()
+    assert (only.name, only.phone) == ("Jamie Rivera", "(555) 010-2233")
