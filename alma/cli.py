@@ -104,8 +104,36 @@ def launch_state_command(code):
                f"{told} on its waitlist will be told by email.")
 
 
+mail_cli = AppGroup("mail", help="The outbox: what failed, and sending it again.")
+
+
+@mail_cli.command("failed")
+def failed_mail_command():
+    """List emails that could not be delivered."""
+    from alma.mail.models import FAILED, OutboundEmail
+
+    failed = OutboundEmail.select().where(OutboundEmail.status == FAILED).order_by(
+        OutboundEmail.id)
+    for row in failed:
+        click.echo(f"{row.id:>6}  {row.created_at:%Y-%m-%d %H:%M}  {row.to_address}  "
+                   f"{row.subject}  ({row.attempts} attempts: {row.last_error})")
+    click.echo(f"{failed.count()} failed.")
+
+
+@mail_cli.command("retry")
+@click.argument("email_id", type=int)
+def retry_mail_command(email_id):
+    """Queue a failed email again (after fixing the address or the server)."""
+    from alma.mail import delivery
+
+    if not delivery.retry(email_id):
+        raise click.BadParameter(f"no failed email with id {email_id}", param_hint="EMAIL_ID")
+    click.echo(f"Email {email_id} is queued again.")
+
+
 def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(directory_cli)
     app.cli.add_command(states_cli)
+    app.cli.add_command(mail_cli)

@@ -156,3 +156,11 @@ def deliver_due(limit=100, now=None):
             _finish(row, status=SENT, sent_at=utcnow(), last_error=None)
             sent += 1
     return sent
+
+
+def retry(email_id):
+    """Queue a failed message again; False if there is no such failed message."""
+    return (OutboundEmail.update(status=QUEUED, attempts=0, next_attempt_at=utcnow(),
+                                 claimed_at=None)
+            .where((OutboundEmail.id == email_id) & (OutboundEmail.status == FAILED))
+            .execute()) == 1

@@ -91,3 +91,17 @@ def test_the_outbox_page_exists_only_in_development(db, make_app):
     development = make_app(ALMA_ENV="development").test_client()
     page = development.get("/dev/mail")
     assert page.status_code == 200 and "<h1>Outbox</h1>" in page.get_data(as_text=True)
+
+
+def test_the_team_sees_failed_emails_and_can_send_them_again(app, queue, mailbox, deliver):
+    bounced = queue(to="bounce@example.org")
+    deliver()
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["mail", "failed"])
+    assert "bounce@example.org" in listed.output and "550" in listed.output
+    assert "1 failed." in listed.output
+    OutboundEmail.update(to_address="fixed@example.org").where(
+        OutboundEmail.id == bounced.id).execute()
+    assert runner.invoke(args=["mail", "retry", str(bounced.id)]).exit_code == 0
+    assert runner.invoke(args=["mail", "retry", str(bounced.id)]).exit_code != 0  # not failed now
+    assert deliver() == 1 and mailbox.to("fixed@example.org")
