@@ -84,6 +84,8 @@ def from_environment(instance_path, environ=None):
         "REMIND_PROVIDER_AFTER_HOURS": int(env.get("ALMA_REMIND_PROVIDER_AFTER_HOURS", "48")),
         "SUGGEST_OTHERS_AFTER_DAYS": int(env.get("ALMA_SUGGEST_OTHERS_AFTER_DAYS", "3")),
         "EXPIRE_REQUEST_AFTER_DAYS": int(env.get("ALMA_EXPIRE_REQUEST_AFTER_DAYS", "14")),
+        # The Client Matching team's target: a proposal within so many business days.
+        "MATCH_TARGET_BUSINESS_DAYS": int(env.get("ALMA_MATCH_TARGET_BUSINESS_DAYS", "1")),
     }
 
 

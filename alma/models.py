@@ -4,6 +4,7 @@ from alma.audit import MODELS as AUDIT_MODELS
 from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
 from alma.mail.models import MODELS as MAIL_MODELS
+from alma.matching.models import MODELS as MATCHING_MODELS
 
 ALL_MODELS = [*DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS, *CONSULTATION_MODELS,
-              *AUDIT_MODELS]
+              *AUDIT_MODELS, *MATCHING_MODELS]

@@ -14,9 +14,22 @@ class User(BaseModel):
     # Raising it ends every session of this user (sign-out everywhere).
     session_version = IntegerField(default=1)
     active = BooleanField(default=True)
+    # Team roles, comma-separated: matching, growth, credentialing, billing, admin.
+    roles = CharField(default="")
     failed_sign_ins = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     last_signed_in_at = DateTimeField(null=True)
+
+    @property
+    def role_set(self):
+        return {role for role in self.roles.split(",") if role}
+
+    def has_role(self, *roles):
+        return bool(self.role_set & set(roles))
+
+    @property
+    def is_team(self):
+        return bool(self.role_set)
 
     # flask-login's interface
     @property

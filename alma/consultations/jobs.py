@@ -2,7 +2,8 @@
 
 - after 48 hours without an answer, the provider is reminded;
 - after 3 days, the client gets up to three other providers and the matching
-  team's offer (the request stays open);
+  team takes the client into its queue (the request stays open for the provider);
+  a request the team made goes back to the team's queue;
 - after 14 days, the request expires and the client is told.
 The delays are settings (see alma/config.py).
 """
@@ -42,6 +43,11 @@ def suggest_others(now=None):
            & (Request.created_at <= cutoff))
 
     def suggest(request):
+        from alma.matching import service as matching  # matching builds on consultations
+
+        matching.unanswered(request)
+        if request.source == "matching":
+            return  # the team picks the next provider; the client hears from them
         mail.queue("others_suggested", request.client.email,
                    dedupe_key=f"consultation:{request.id}:others", request=request,
                    client=request.client, provider=request.provider,

@@ -92,14 +92,4 @@ class WaitlistEntry(BaseModel):
         indexes = ((("state", "email"), True),)
 
 
-class MatchRequest(BaseModel):
-    """A client the Client Matching team helps one-on-one (their console is issue 4)."""
-
-    client = ForeignKeyField(Client, backref="match_requests", on_delete="CASCADE")
-    consultation = ForeignKeyField(ConsultationRequest, null=True, on_delete="SET NULL")
-    origin = CharField(max_length=16)  # "not_a_fit", "unanswered", "client_form"
-    status = CharField(max_length=16, default="open")
-    created_at = DateTimeField(default=utcnow)
-
-
-MODELS = [Client, ConsultationRequest, WaitlistEntry, MatchRequest]
+MODELS = [Client, ConsultationRequest, WaitlistEntry]

@@ -21,7 +21,6 @@ from alma.consultations.models import (
     WITHDRAWN,
     Client,
     ConsultationRequest,
-    MatchRequest,
     WaitlistEntry,
 )
 from alma.db import db
@@ -73,25 +72,25 @@ def is_licensed_in(provider, state, on):
         & (License.level != "pre_licensed") & (License.expires_on >= on)).exists()
 
 
-def _client_for(sub):
-    email = sub.email.strip().lower()
+def client_for(name, email, phone, state):
+    """The client with this email, made on first contact."""
+    email = email.strip().lower()
     client = Client.get_or_none(Client.email == email)
     if client is None:
         try:
             with db.atomic():
-                return Client.create(email=email, name=sub.name, phone=sub.phone or None,
-                                     state=sub.state)
+                return Client.create(email=email, name=name, phone=phone or None, state=state)
         except IntegrityError:  # created by a concurrent request a moment ago
             client = Client.get(Client.email == email)
     # An email address isn't proof of who typed it: a new submission never
     # renames a client or replaces their phone, it only fills what's missing.
-    client.state = sub.state
-    client.phone = client.phone or sub.phone or None
+    client.state = state
+    client.phone = client.phone or phone or None
     client.save()
     return client
 
 
-def submit(provider, sub):
+def submit(provider, sub, source="directory"):
     """Send a consultation request; returns (request, outcome).
 
     outcome is "sent", "state_not_served" (declined at once, waitlist offered)
@@ -107,13 +106,15 @@ def submit(provider, sub):
     state = ServiceState.get_or_none(ServiceState.code == sub.state)
     if state is None:
         raise RequestProblem("Choose the state where you live.", field="state")
+    if source == "matching" and not state.operating:
+        raise RequestProblem(f"Alma doesn't operate in {state.name} yet.", field="state")
     if state.operating and not is_licensed_in(provider, state.code, now.date()):
         raise RequestProblem(
             f"{provider.full_name} isn't licensed in {state.name}, and a therapist must be "
             f"licensed where you are during sessions.", field="state")
     try:
         with db.atomic():
-            client = _client_for(sub)
+            client = client_for(sub.name, sub.email, sub.phone, sub.state)
             if state.operating and ConsultationRequest.select().where(
                     (ConsultationRequest.client == client.id)
                     & (ConsultationRequest.provider == provider.id)
@@ -126,7 +127,7 @@ def submit(provider, sub):
                 client=client, provider=provider, state=sub.state, payer=sub.payer,
                 member_id=sub.member_id or None, self_pay=sub.self_pay, concerns=sub.concerns,
                 preferred_format=sub.preferred_format, availability=sub.availability,
-                submission_key=sub.submission_key, created_at=now)
+                submission_key=sub.submission_key, created_at=now, source=source)
             if not state.operating:
                 _decline_for_state(request, state, now)
                 return request, "state_not_served"
@@ -142,10 +143,12 @@ def submit(provider, sub):
 
 def _announce(request):
     client, provider = request.client, request.provider
-    status_token = links.create(CLIENT_LINK, request.id, CLIENT_LINK_TTL)
-    mail.queue("request_received", client.email, dedupe_key=f"consultation:{request.id}:received",
-               request=request, client=client, provider=provider,
-               status_url=absolute_url("consultations.status_link", token=status_token))
+    if request.source != "matching":  # the matching team tells the client itself
+        status_token = links.create(CLIENT_LINK, request.id, CLIENT_LINK_TTL)
+        mail.queue("request_received", client.email,
+                   dedupe_key=f"consultation:{request.id}:received",
+                   request=request, client=client, provider=provider,
+                   status_url=absolute_url("consultations.status_link", token=status_token))
     act_token = links.create(PROVIDER_LINK, request.id, provider_link_ttl())
     act_url = absolute_url("inbox.email_action", request_id=request.id, token=act_token)
     mail.queue("new_request", provider.email, dedupe_key=f"consultation:{request.id}:new",
@@ -188,9 +191,16 @@ def _answer(request, status, actor, **changes):
     return request
 
 
+def _tell_matching(request):
+    from alma.matching import service as matching  # matching builds on consultations
+
+    matching.on_consultation_answered(request)
+
+
 def accept(request, actor=None):
     with db.atomic():
         request = _answer(request, ACCEPTED, actor)
+        _tell_matching(request)
         mail.queue("accepted", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider)
@@ -203,6 +213,7 @@ def decline(request, reason, note="", actor=None):
     with db.atomic():
         request = _answer(request, DECLINED, actor, decline_reason=reason,
                           decline_note=(note or "").strip()[:1000] or None)
+        _tell_matching(request)
         mail.queue("declined", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider,
@@ -214,7 +225,12 @@ def hand_to_matching(request, actor=None):
     """"Not a good fit": the Client Matching team takes the client from here."""
     with db.atomic():
         request = _answer(request, DECLINED, actor, decline_reason="not_a_fit")
-        MatchRequest.create(client=request.client, consultation=request, origin="not_a_fit")
+        if request.source == "matching":
+            _tell_matching(request)  # the team's own match goes back to its queue
+        else:
+            from alma.matching import service as matching
+
+            matching.from_consultation(request, "not_a_fit")
         mail.queue("handed_to_matching", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider)
@@ -236,6 +252,7 @@ def withdraw(request, client):
 
 def expire(request):
     """Called by the follow-up job, which has claimed the request already."""
+    _tell_matching(request)
     mail.queue("request_expired", request.client.email,
                dedupe_key=f"consultation:{request.id}:expired",
                request=request, client=request.client, provider=request.provider,

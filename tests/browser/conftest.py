@@ -61,12 +61,12 @@ def _delete_directory():
     """Delete what the browser tests committed, so later tests start from empty tables."""
     from alma.accounts.models import EmailLink, User
     from alma.audit import AuditEvent
-    from alma.consultations.models import (Client, ConsultationRequest, MatchRequest,
-                                           WaitlistEntry)
+    from alma.consultations.models import Client, ConsultationRequest, WaitlistEntry
+    from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
     from alma.mail.models import OutboundEmail
 
     with database.atomic():
-        for model in (AuditEvent, MatchRequest, WaitlistEntry, ConsultationRequest, Client,
+        for model in (AuditEvent, MatchOpportunity, MatchProposal, MatchRequest, WaitlistEntry, ConsultationRequest, Client,
                       EmailLink, User, OutboundEmail, Listing, NetworkParticipation,
                       ProviderLanguage, ProviderModality, ProviderSpecialty, License, Provider):
             model.delete().execute()

@@ -2,7 +2,8 @@
 import pytest
 
 from alma.audit import AuditEvent
-from alma.consultations.models import ACCEPTED, DECLINED, ConsultationRequest, MatchRequest
+from alma.consultations.models import ACCEPTED, DECLINED, ConsultationRequest
+from alma.matching.models import MatchRequest
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 from tests.consultations.helpers import submit
