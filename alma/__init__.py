@@ -45,6 +45,8 @@ def create_app(config=None):
     from alma.consultations.inbox import bp as inbox_bp
     from alma.consultations.views import bp as consultations_bp
     from alma.directory.views import bp as directory_bp
+    from alma.matching.views import bp as matching_bp
+    from alma.team.views import bp as team_bp
 
     accounts.init_app(app)
     app.register_blueprint(health.bp)
@@ -52,6 +54,8 @@ def create_app(config=None):
     app.register_blueprint(accounts.bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(matching_bp)
+    app.register_blueprint(team_bp)
     if app.config["ALMA_ENV"] == "development":
         from alma.mail.views import bp as dev_mail_bp
 

@@ -131,9 +131,28 @@ def retry_mail_command(email_id):
     click.echo(f"Email {email_id} is queued again.")
 
 
+team_cli = AppGroup("team", help="The team who runs the network.")
+
+
+@team_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", prompt="Name", help="How the team will see them.")
+@click.password_option(help="At least 12 characters (asked for when not given).")
+def create_admin_command(email, name, password):
+    """Create the first admin (or make an account an admin)."""
+    from alma.accounts import service
+
+    try:
+        user = service.create_admin(email, name, password)
+    except service.PasswordProblem as problem:
+        raise click.BadParameter(str(problem), param_hint="password")
+    click.echo(f"{user.email} is an admin. Sign in at /sign-in.")
+
+
 def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(directory_cli)
     app.cli.add_command(states_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(team_cli)

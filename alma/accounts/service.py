@@ -28,6 +28,9 @@ def user_for_email(email):
     email = normalise_email(email)
     user = User.get_or_none(User.email == email)
     if user is not None:
+        # The team signs in with a password only (their console reaches every client).
+        if user.is_team and not user.provider_id:
+            return None
         return user if user.active else None
     provider = Provider.get_or_none((Provider.email == email)
                                     & (Provider.membership_status != "left"))
@@ -131,3 +134,85 @@ def set_password(user, new_password, current_password=None):
         user.session_version += 1  # other devices are signed out
         user.save()
     start_session(user)
+
+
+# --- The team ----------------------------------------------------------------------------
+
+ROLES = {
+    "matching": "Client matching",
+    "growth": "Community growth",
+    "credentialing": "Credentialing",
+    "billing": "Billing",
+    "admin": "Admin",
+}
+INVITE = "team-invite"
+INVITE_TTL = datetime.timedelta(days=7)
+
+
+class TeamProblem(Exception):
+    pass
+
+
+def _roles(roles):
+    chosen = [role for role in ROLES if role in set(roles)]
+    if not chosen:
+        raise TeamProblem("Choose at least one role.")
+    return ",".join(chosen)
+
+
+def invite(email, name, roles, invited_by):
+    """Add a team member (or give an existing account roles) and email them a link to start."""
+    email = normalise_email(email)
+    with db.atomic():
+        user = User.get_or_none(User.email == email)
+        if user is not None and user.is_team and user.active:
+            raise TeamProblem(f"{email} is on the team already.")
+        if user is None:
+            user = User.create(email=email, name=name.strip(), roles=_roles(roles))
+        else:
+            user.roles, user.active = _roles(roles), True
+            user.name = user.name or name.strip()
+            user.save()
+        token = links.create(INVITE, user.id, INVITE_TTL)
+        mail.queue("team_invite", user.email, user=user, invited_by=invited_by,
+                   url=absolute_url("team.accept_invite", token=token))
+        return user
+
+
+def remove_from_team(user, removed_by):
+    if user.id == removed_by.id:
+        raise TeamProblem("You can't remove yourself: ask another admin.")
+    User.update(roles="", active=user.provider_id is not None,
+                session_version=User.session_version + 1).where(User.id == user.id).execute()
+
+
+def accept_invite(token, password):
+    """Choose a password from the invitation link; signs the new member in."""
+    with db.atomic():
+        link = links.check(token, INVITE)
+        user = User.get_by_id(link.subject_id)
+        problem = passwords.problem_with(password, user.email)
+        if problem:
+            raise PasswordProblem(problem)
+        links.spend(token, INVITE)
+        user.password_hash = passwords.hash_password(password)
+        user.session_version += 1
+        user.save()
+        start_session(user)
+        return user
+
+
+def create_admin(email, name, password):
+    """The first admin, from the command line."""
+    problem = passwords.problem_with(password, email)
+    if problem:
+        raise PasswordProblem(problem)
+    email = normalise_email(email)
+    user = User.get_or_none(User.email == email)
+    if user is None:
+        user = User(email=email, name=name)
+    user.roles = ",".join(sorted(user.role_set | {"admin"}))
+    user.password_hash = passwords.hash_password(password)
+    user.active = True
+    user.save()
+    return user

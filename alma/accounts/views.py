@@ -23,12 +23,18 @@ def _email_key():
     return "email:" + service.normalise_email(typed)
 
 
-def safe_next(target):
+def safe_next(target, user=None):
     """Only a path on this site: never send someone elsewhere after signing in."""
     parts = urlsplit(target or "")
     if target and not parts.scheme and not parts.netloc and target.startswith("/") \
             and not target.startswith("//"):
         return target
+    return home_for(user)
+
+
+def home_for(user):
+    if user is not None and user.is_team and not user.provider_id:
+        return url_for("team.dashboard")
     return url_for("inbox.index")
 
 
@@ -45,11 +51,11 @@ def sign_in_post():
     form = SignInForm()
     if form.validate():
         try:
-            service.sign_in_with_password(form.email.data, form.password.data)
+            user = service.sign_in_with_password(form.email.data, form.password.data)
         except service.SignInProblem as problem:
             form.password.errors.append(str(problem))
         else:
-            return redirect(safe_next(form.next.data), 303)
+            return redirect(safe_next(form.next.data, user), 303)
     return render_template("accounts/sign_in.html", form=form,
                            link_form=LinkForm(link_email=form.email.data, next=form.next.data)), 422
 
@@ -81,11 +87,11 @@ def link_sign_in(token):
 @limiter.limit("30 per minute")
 def link_sign_in_post(token):
     try:
-        service.sign_in_with_link(token)
+        user = service.sign_in_with_link(token)
     except links.LinkProblem as problem:
         return render_template("accounts/link_problem.html",
                                message=LINK_PROBLEMS[problem.reason]), 410
-    return redirect(url_for("inbox.index"), 303)
+    return redirect(home_for(user), 303)
 
 
 @bp.post("/sign-out")
@@ -116,7 +122,7 @@ def password_post():
             form.new_password.errors.append(str(problem))
         else:
             flash("Your password is set. You can sign in with it from now on.")
-            return redirect(url_for("inbox.index"), 303)
+            return redirect(home_for(user), 303)
     return render_template("accounts/password.html", form=form,
                            needs_current=_needs_current()), 422
 

@@ -142,7 +142,10 @@ def suggestions(match, limit=10, candidates=400):
     if not match.state:
         return []
     today = utcnow().date()
+    # Not again: anyone already asked, and whoever handed the client over.
     already = {p.provider_id for p in match.proposals}
+    if match.consultation_id:
+        already.add(match.consultation.provider_id)
     query = (Listing.select(Listing, Provider).join(Provider, on=(Listing.provider == Provider.id))
              .where((Listing.state == match.state) & (Listing.accepting == True)  # noqa: E712
                     & (Listing.license_expires_on >= today)))

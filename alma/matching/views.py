@@ -1,0 +1,251 @@
+"""Matching: the client's form and status page, the provider's opportunity, the team's queue."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from wtforms.fields.choices import SelectChoice
+
+from alma import audit
+from alma.accounts import links
+from alma.accounts.models import User
+from alma.clock import utcnow
+from alma.consultations.views import CLIENT_IDLE_SECONDS, LINK_PROBLEMS, signed_in_client
+from alma.directory import vocab
+from alma.directory.criteria import SELF_PAY
+from alma.directory.models import Provider
+from alma.extensions import limiter
+from alma.matching import service
+from alma.matching.forms import MatchForm
+from alma.matching.models import MatchRequest
+from alma.team.access import me, team_required
+from alma.team.forms import CloseForm, ProposeForm, WorkForm
+
+bp = Blueprint("matching", __name__)
+
+
+# --- The client --------------------------------------------------------------------------
+
+@bp.get("/match")
+def ask():
+    return render_template("matching/ask.html", form=MatchForm(vocab.current()))
+
+
+@bp.post("/match")
+@limiter.limit("5 per minute;20 per hour")
+def ask_post():
+    words = vocab.current()
+    form = MatchForm(words)
+    if form.website.data:
+        return redirect(url_for("matching.asked"), 303)  # a robot: nothing stored
+    if not form.validate():
+        return render_template("matching/ask.html", form=form), 422
+    self_pay = form.payment.data == SELF_PAY
+    budget = form.budget.data.lstrip("$") if form.budget.data else None
+    needs = service.Needs(
+        name=form.name.data.strip(), email=form.email.data, phone=(form.phone.data or "").strip(),
+        state=form.state.data, payer=None if self_pay else words.payers.get(form.payment.data),
+        plan=(form.plan.data or "").strip(), self_pay=self_pay,
+        budget_cents=int(budget) * 100 if budget and self_pay else None,
+        concerns=(form.concerns.data or "").strip(),
+        specialty=words.specialties.get(form.specialty.data), gender=form.gender.data or None,
+        language=words.languages.get(form.language.data), modality=words.modalities.get(
+            form.modality.data), preferred_format=form.preferred_format.data,
+        availability=form.availability.data.strip(), zip_code=form.zip_code.data or None,
+        submission_key=form.submission_key.data)
+    service.ask_to_be_matched(needs)
+    return redirect(url_for("matching.asked"), 303)
+
+
+@bp.get("/match/sent")
+def asked():
+    return render_template("matching/asked.html")
+
+
+@bp.get("/match/link/<token>")
+def status_link(token):
+    link = links.lookup(token, service.MATCH_LINK)
+    client = signed_in_client()
+    if link is not None and client is not None:
+        match = MatchRequest.get_or_none(MatchRequest.id == link.subject_id)
+        if match is not None and match.client_id == client.id:
+            return redirect(url_for("matching.status", match_id=match.id))
+    try:
+        links.check(token, service.MATCH_LINK)
+    except links.LinkProblem as problem:
+        return render_template("consultations/link_problem.html",
+                               message=LINK_PROBLEMS[problem.reason]), 410
+    return render_template("consultations/status_link.html")
+
+
+@bp.post("/match/link/<token>")
+@limiter.limit("30 per hour")
+def status_link_post(token):
+    try:
+        link = links.spend(token, service.MATCH_LINK)
+    except links.LinkProblem as problem:
+        return render_template("consultations/link_problem.html",
+                               message=LINK_PROBLEMS[problem.reason]), 410
+    match = MatchRequest.get_by_id(link.subject_id)
+    session.clear()
+    session["client_id"] = match.client_id
+    session["client_seen"] = utcnow().timestamp()
+    return redirect(url_for("matching.status", match_id=match.id), 303)
+
+
+def client_match_or_404(match_id):
+    client = signed_in_client()
+    if client is None:
+        return None, None
+    match = MatchRequest.get_or_none(MatchRequest.id == match_id)
+    if match is None or match.client_id != client.id:
+        abort(404)
+    return client, match
+
+
+@bp.get("/match/<int:match_id>")
+def status(match_id):
+    client, match = client_match_or_404(match_id)
+    if client is None:
+        return render_template("consultations/status_signed_out.html"), 401
+    return render_template("matching/status.html", match=match,
+                           proposals=list(match.proposals), idle_minutes=CLIENT_IDLE_SECONDS // 60)
+
+
+@bp.post("/match/<int:match_id>/withdraw")
+def withdraw(match_id):
+    client, match = client_match_or_404(match_id)
+    if client is None:
+        return render_template("consultations/status_signed_out.html"), 401
+    try:
+        service.close(match, "withdrawn")
+    except service.MatchProblem:
+        pass
+    return redirect(url_for("matching.status", match_id=match_id), 303)
+
+
+# --- The provider's opportunity -------------------------------------------------------------
+
+@bp.get("/opportunities/<token>")
+def opportunity(token):
+    try:
+        link = links.check(token, service.OPPORTUNITY_LINK)
+    except links.LinkProblem as problem:
+        return render_template("consultations/link_problem.html",
+                               message=LINK_PROBLEMS[problem.reason]), 410
+    from alma.matching.models import MatchOpportunity
+
+    chance = MatchOpportunity.get_by_id(link.subject_id)
+    return render_template("matching/opportunity.html", chance=chance,
+                           state=vocab.current().states.get(chance.match.state))
+
+
+@bp.post("/opportunities/<token>")
+@limiter.limit("30 per hour")
+def opportunity_post(token):
+    try:
+        chance, won = service.answer_opportunity(token)
+    except links.LinkProblem as problem:
+        return render_template("consultations/link_problem.html",
+                               message=LINK_PROBLEMS[problem.reason]), 410
+    return render_template("matching/opportunity_answered.html", chance=chance, won=won)
+
+
+# --- The team's queue ------------------------------------------------------------------------
+
+@bp.get("/team/matching")
+@team_required("matching")
+def queue():
+    show_closed = request.args.get("show") == "closed"
+    matches = list(service.queue(include_closed=show_closed).limit(200))
+    return render_template("matching/queue.html", matches=matches, now=utcnow(),
+                           show_closed=show_closed)
+
+
+def team_match_or_404(match_id):
+    match = MatchRequest.get_or_none(MatchRequest.id == match_id)
+    if match is None:
+        abort(404)
+    return match
+
+
+def _work_form(match, formdata=None):
+    form = WorkForm(formdata=formdata, obj=None, assignee=str(match.assignee_id or ""),
+                    notes=match.notes)
+    team = User.select().where(User.roles.contains("matching") | User.roles.contains("admin"))
+    form.assignee.choices = [SelectChoice("", "Nobody yet")] + [
+        SelectChoice(str(u.id), u.name) for u in team]
+    return form
+
+
+def _detail(match, status=200, **forms):
+    audit.record("viewed", "match", match.id, client=match.client, actor=me())
+    return render_template(
+        "matching/detail.html", match=match, now=utcnow(), proposals=list(match.proposals),
+        opportunities=list(match.opportunities), suggestions=service.suggestions(match),
+        propose_form=forms.get("propose_form") or ProposeForm(),
+        work_form=forms.get("work_form") or _work_form(match),
+        close_form=forms.get("close_form") or CloseForm(),
+        problem=forms.get("problem")), status
+
+
+@bp.get("/team/matching/<int:match_id>")
+@team_required("matching")
+def detail(match_id):
+    return _detail(team_match_or_404(match_id))
+
+
+@bp.post("/team/matching/<int:match_id>/propose")
+@team_required("matching")
+def propose(match_id):
+    match = team_match_or_404(match_id)
+    form = ProposeForm()
+    provider = Provider.get_or_none(Provider.id == (form.provider_id.data or 0)) \
+        if (form.provider_id.data or "").isdigit() else None
+    if not form.validate() or provider is None:
+        return _detail(match, 422, propose_form=form,
+                       problem="Choose a provider and say why, for the client.")
+    try:
+        service.propose(match, provider, form.why.data.strip(), actor=me())
+    except service.MatchProblem as problem:
+        return _detail(match, 409, propose_form=form, problem=str(problem))
+    flash(f"Proposed {provider.full_name}: the request is in their inbox, and the client knows.")
+    return redirect(url_for("matching.detail", match_id=match.id), 303)
+
+
+@bp.post("/team/matching/<int:match_id>/opportunities")
+@team_required("matching")
+def send_opportunities(match_id):
+    match = team_match_or_404(match_id)
+    ids = [int(i) for i in request.form.getlist("provider_id") if i.isdigit()][:10]
+    providers = list(Provider.select().where(Provider.id.in_(ids))) if ids else []
+    try:
+        service.send_opportunities(match, providers, me())
+    except service.MatchProblem as problem:
+        return _detail(match, 422, problem=str(problem))
+    flash(f"Asked {len(providers)} providers; the first to say yes becomes the proposal.")
+    return redirect(url_for("matching.detail", match_id=match.id), 303)
+
+
+@bp.post("/team/matching/<int:match_id>/work")
+@team_required("matching")
+def work(match_id):
+    match = team_match_or_404(match_id)
+    form = _work_form(match, formdata=request.form)
+    if not form.validate():
+        return _detail(match, 422, work_form=form)
+    assignee = User.get_or_none(User.id == form.assignee.data) if form.assignee.data else None
+    service.assign(match, assignee, form.notes.data, me())
+    flash("Saved.")
+    return redirect(url_for("matching.detail", match_id=match.id), 303)
+
+
+@bp.post("/team/matching/<int:match_id>/close")
+@team_required("matching")
+def close(match_id):
+    match = team_match_or_404(match_id)
+    form = CloseForm()
+    if not form.validate():
+        return _detail(match, 422, close_form=form)
+    try:
+        service.close(match, form.outcome.data, actor=me())
+    except service.MatchProblem as problem:
+        return _detail(match, 409, close_form=form, problem=str(problem))
+    flash("Closed.")
+    return redirect(url_for("matching.queue"), 303)

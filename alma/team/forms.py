@@ -1,0 +1,45 @@
+"""Forms of the team console."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from alma.accounts.forms import strip
+from alma.accounts.service import ROLES
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter their name."), Length(max=120)])
+    email = StringField("Email", filters=[strip], validators=[
+        DataRequired("Enter their email address."),
+        Email("Enter an email address like name@example.com."), Length(max=254)])
+    roles = SelectMultipleField(
+        "Roles", choices=[SelectChoice(key, label) for key, label in ROLES.items()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        validators=[InputRequired("Choose at least one role.")])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=[
+        DataRequired("Choose a password."), Length(max=128)])
+
+
+class ProposeForm(FlaskForm):
+    provider_id = HiddenField(validators=[DataRequired()])
+    why = TextAreaField("Why this provider (the client reads this)", validators=[
+        DataRequired("Tell the client why, in a sentence."), Length(max=1000)])
+
+
+class WorkForm(FlaskForm):
+    assignee = SelectField("Assigned to", validators=[Optional()])
+    notes = TextAreaField("Notes (the team only)", validators=[Optional(), Length(max=5000)])
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField("How it ended", choices=[
+        SelectChoice("matched", "The client has a first appointment"),
+        SelectChoice("withdrawn", "The client withdrew"),
+        SelectChoice("closed", "Closed for another reason")],
+        validators=[InputRequired("Choose how it ended.")])

@@ -1,0 +1,144 @@
+"""The team console: dashboard, states and waitlists, members, the audit trail."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from peewee import JOIN, fn
+
+from alma.accounts import links
+from alma.accounts import service as accounts
+from alma.accounts.models import User
+from alma.audit import AuditEvent
+from alma.consultations import service as consultations
+from alma.consultations.models import Client, WaitlistEntry
+from alma.directory import vocab
+from alma.directory.service import UnknownState
+from alma.extensions import limiter
+from alma.mail.models import FAILED, OutboundEmail
+from alma.matching import service as matching
+from alma.team.access import me, team_required
+from alma.team.forms import InviteForm, SetPasswordForm
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+@bp.get("")
+@team_required()
+def dashboard():
+    failed = (OutboundEmail.select().where(OutboundEmail.status == FAILED)
+              .order_by(OutboundEmail.id.desc()).limit(20))
+    return render_template("team/dashboard.html", numbers=matching.dashboard(),
+                           failed=list(failed))
+
+
+# --- States and waitlists -----------------------------------------------------------------
+
+@bp.get("/states")
+@team_required("matching")
+def states():
+    waiting = dict(WaitlistEntry.select(WaitlistEntry.state, fn.COUNT(WaitlistEntry.id))
+                   .where(WaitlistEntry.notified_at.is_null())
+                   .group_by(WaitlistEntry.state).tuples())
+    return render_template("team/states.html", states=vocab.current().states.values(),
+                           waiting=waiting)
+
+
+@bp.post("/states/<code>/launch")
+@team_required("matching")
+def launch(code):
+    try:
+        state, told = consultations.launch_state(code)
+    except UnknownState:
+        abort(404)
+    flash(f"Alma operates in {state.name} now; {told} on its waitlist will get one email.")
+    return redirect(url_for("team.states"), 303)
+
+
+# --- Members --------------------------------------------------------------------------------
+
+def _members():
+    return User.select().where(User.roles != "").order_by(User.name)
+
+
+@bp.get("/members")
+@team_required("admin")
+def members():
+    return render_template("team/members.html", members=_members(), form=InviteForm(),
+                           roles=accounts.ROLES)
+
+
+@bp.post("/members")
+@team_required("admin")
+def invite():
+    form = InviteForm()
+    if form.validate():
+        try:
+            user = accounts.invite(form.email.data, form.name.data, form.roles.data, me())
+        except accounts.TeamProblem as problem:
+            form.email.errors.append(str(problem))
+        else:
+            flash(f"{user.email} is invited: they'll choose a password from the email.")
+            return redirect(url_for("team.members"), 303)
+    return render_template("team/members.html", members=_members(), form=form,
+                           roles=accounts.ROLES), 422
+
+
+@bp.post("/members/<int:user_id>/remove")
+@team_required("admin")
+def remove(user_id):
+    user = User.get_or_none((User.id == user_id) & (User.roles != ""))
+    if user is None:
+        abort(404)
+    try:
+        accounts.remove_from_team(user, me())
+    except accounts.TeamProblem as problem:
+        flash(str(problem))
+    else:
+        flash(f"{user.email} is off the team, and signed out everywhere.")
+    return redirect(url_for("team.members"), 303)
+
+
+@bp.get("/invite/<token>")
+def accept_invite(token):
+    try:
+        link = links.check(token, accounts.INVITE)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html",
+                               message="This invitation has expired or been used."), 410
+    return render_template("team/invite.html", user=User.get_by_id(link.subject_id),
+                           form=SetPasswordForm())
+
+
+@bp.post("/invite/<token>")
+@limiter.limit("10 per hour")
+def accept_invite_post(token):
+    form = SetPasswordForm()
+    try:
+        link = links.check(token, accounts.INVITE)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html",
+                               message="This invitation has expired or been used."), 410
+    if form.validate():
+        try:
+            accounts.accept_invite(token, form.password.data)
+        except accounts.PasswordProblem as problem:
+            form.password.errors.append(str(problem))
+        except links.LinkProblem:
+            return render_template("accounts/link_problem.html",
+                                   message="This invitation has expired or been used."), 410
+        else:
+            return redirect(url_for("team.dashboard"), 303)
+    return render_template("team/invite.html", user=User.get_by_id(link.subject_id),
+                           form=form), 422
+
+
+# --- The audit trail ------------------------------------------------------------------------
+
+@bp.get("/audit")
+@team_required("admin")
+def audit_trail():
+    email = (request.args.get("client") or "").strip().lower()
+    client = Client.get_or_none(Client.email == email) if email else None
+    events = []
+    if client is not None:
+        events = (AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER)
+                  .where(AuditEvent.client == client.id).order_by(AuditEvent.at.desc())
+                  .limit(500))
+    return render_template("team/audit.html", email=email, client=client, events=events)

@@ -1,0 +1,77 @@
+"""Every /team route against every kind of visitor: each gets exactly what it should."""
+import pytest
+
+from alma.accounts.models import User
+from alma.clock import utcnow
+from alma.consultations.models import Client
+from alma.matching.models import MatchRequest
+from tests import factories
+from tests.conftest import csrf_token_from
+
+PERSONAS = ["anonymous", "client", "provider", "matching", "growth", "credentialing", "billing",
+            "admin"]
+# route -> the team roles allowed (admin always is)
+ROUTES = [
+    ("GET", "/team", {"matching", "growth", "credentialing", "billing"}),
+    ("GET", "/team/matching", {"matching"}),
+    ("GET", "/team/matching/{match}", {"matching"}),
+    ("POST", "/team/matching/{match}/work", {"matching"}),
+    ("POST", "/team/matching/{match}/propose", {"matching"}),
+    ("POST", "/team/matching/{match}/opportunities", {"matching"}),
+    ("POST", "/team/matching/{match}/close", {"matching"}),
+    ("GET", "/team/states", {"matching"}),
+    ("POST", "/team/states/WY/launch", {"matching"}),
+    ("GET", "/team/members", set()),
+    ("POST", "/team/members", set()),
+    ("POST", "/team/members/{other}/remove", set()),
+    ("GET", "/team/audit?client=x@example.org", set()),
+]
+
+
+@pytest.fixture
+def world(db):
+    factories.operate_in("CA")
+    provider = factories.provider(email="prov@example.com")
+    client = Client.create(email="x@example.org", name="Xan Client", state="CA")
+    match = MatchRequest.create(client=client, origin="client_form", state="CA", due_at=utcnow())
+    other = User.create(email="other@alma.example", name="Other", roles="growth")
+    return {"provider": provider, "client": client, "match": match, "other": other}
+
+
+def become(http, world, persona):
+    if persona == "anonymous":
+        return
+    with http.session_transaction() as session:
+        if persona == "client":
+            session["client_id"] = world["client"].id
+            session["client_seen"] = utcnow().timestamp()
+            return
+        if persona == "provider":
+            user = factories.user_for(world["provider"])
+        else:
+            user = User.create(email=f"{persona}@alma.example", name=persona.title(),
+                               roles=persona)
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["seen"] = utcnow().timestamp()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("method,path,roles", ROUTES,
+                         ids=[f"{m} {p.split('?')[0]}" for m, p, _ in ROUTES])
+def test_team_route(client, world, persona, method, path, roles):
+    become(client, world, persona)
+    path = path.format(match=world["match"].id, other=world["other"].id)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_token_from(client.get("/sign-in"))
+        response = client.post(path, data={"csrf_token": token})
+    allowed = persona == "admin" or persona in roles
+    if persona in ("anonymous", "client"):
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    elif not allowed:
+        assert response.status_code == 403
+    else:
+        # It reached the page: shown, done, or refused for what was (not) sent.
+        assert response.status_code in (200, 303, 409, 422), response.status_code
