@@ -27,7 +27,7 @@ def deliver_all(app, mailbox):
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def teammate(app, live_server):
     return in_app(app, lambda: User.create(
         email="mia.team@alma.example", name="Mia Matcher", roles="matching",
@@ -120,7 +120,8 @@ def test_a_not_a_fit_hand_off_is_matched_in_the_console(
     assert Counter(m["Message-ID"] for m in mailbox.messages).most_common(1)[0][1] == 1
 
 
-def test_a_client_asks_the_team_directly_and_follows_the_match(page, deliver_all, mailbox):
+def test_a_client_asks_the_team_the_team_proposes_the_provider_accepts_the_client_sees_it(
+        page, new_context, deliver_all, mailbox, teammate):
     page.goto("/")
     page.get_by_role("link", name="Get matched").click()
     assert_accessible(page)
@@ -135,8 +136,33 @@ def test_a_client_asks_the_team_directly_and_follows_the_match(page, deliver_all
     page.get_by_role("button", name="Ask our matching team").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Our matching team is on it")
     (email,) = deliver_all().to("ray.client@example.org")
+    mailbox.clear()
     page.goto(link_from(email, "/match/link/"))
     page.get_by_role("button", name="See my request").click()
     expect(page.get_by_text("Finding someone")).to_be_visible()
     expect(page.get_by_text("Expect an email by")).to_be_visible()
+    assert_accessible(page)
+
+    team = new_context().new_page()
+    team.goto("/sign-in")
+    team.get_by_label("Email", exact=True).first.fill(teammate.email)
+    team.get_by_label("Password").fill(PASSWORD)
+    team.get_by_role("button", name="Sign in").click()
+    team.goto("/team/matching")
+    team.locator("table.queue tbody tr").filter(
+        has_text="Asked to be matched").get_by_role("link", name="Ray").click()
+    team.locator("ol.suggestions li").first.get_by_role(
+        "button", name=re.compile(r"^Propose")).click()
+    expect(team.locator(".flash")).to_contain_text("Proposed")
+
+    mailbox = deliver_all()
+    (to_provider,) = [m for m in mailbox.messages if "New consultation" in m["Subject"]]
+    provider = new_context().new_page()
+    provider.goto(link_from(to_provider, "do=accept"))
+    provider.get_by_role("button", name="Accept").click()
+    expect(provider.get_by_role("heading", level=1)).to_contain_text("Accepted")
+
+    page.reload()
+    expect(page.get_by_text("Waiting for a therapist")).to_be_visible()
+    expect(page.get_by_text("accepted and will contact you")).to_be_visible()
     assert_accessible(page)
