@@ -12,7 +12,9 @@ from alma.consultations.models import DECLINE_REASONS, FORMATS, PROVIDER_DECLINE
 from alma.directory.criteria import SELF_PAY
 
 
-class RequestForm(FlaskForm):
+class ContactForm(FlaskForm):
+    """Who the client is, asked the same way on every form a client fills."""
+
     name = StringField("Your name", validators=[DataRequired("Tell us your name."),
                                                Length(max=120)])
     email = EmailField("Email", filters=[strip], validators=[
@@ -21,6 +23,9 @@ class RequestForm(FlaskForm):
     phone = TelField("Phone (optional)", validators=[
         Optional(), Length(max=30),
         Regexp(r"^[0-9 +().-]{7,30}$", message="Enter a phone number, like (555) 010-1234.")])
+
+
+class RequestForm(ContactForm):
     state = SelectField("State where you live", validators=[
         InputRequired("Choose the state where you live.")])
     payment = SelectField("How you'll pay", validators=[InputRequired("Choose how you'll pay.")])

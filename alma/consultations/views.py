@@ -1,11 +1,10 @@
 """The client's side: the request form, the request's status page, the waitlist."""
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from alma.accounts import links
-from alma.clock import utcnow
-from alma.consultations import service
+from alma.consultations import client_links, service
 from alma.consultations.forms import RequestForm, WaitlistForm
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import ConsultationRequest
 from alma.directory import service as directory
 from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
@@ -13,12 +12,6 @@ from alma.extensions import limiter
 
 bp = Blueprint("consultations", __name__)
 
-CLIENT_IDLE_SECONDS = 30 * 60
-LINK_PROBLEMS = {
-    "unknown": "This link isn't one of ours, or it was copied incompletely.",
-    "used": "This link has been used already: each link works once.",
-    "expired": "This link has expired.",
-}
 
 
 # --- The request form ------------------------------------------------------------------
@@ -99,7 +92,7 @@ def waitlist_link(token):
     try:
         link = links.check(token, service.WAITLIST_LINK)
     except links.LinkProblem as problem:
-        return _link_problem(problem)
+        return client_links.link_problem(problem)
     declined = ConsultationRequest.get_by_id(link.subject_id)
     return render_template("consultations/waitlist_confirm.html",
                            state=vocab.current().states[declined.state])
@@ -111,71 +104,31 @@ def waitlist_link_post(token):
     try:
         entry = service.join_waitlist_by_link(token)
     except links.LinkProblem as problem:
-        return _link_problem(problem)
+        return client_links.link_problem(problem)
     return render_template("consultations/waitlist_joined.html",
                            state=vocab.current().states[entry.state])
 
 
 # --- The client's own request --------------------------------------------------------------
 
-def _link_problem(problem):
-    return render_template("consultations/link_problem.html",
-                           message=LINK_PROBLEMS[problem.reason]), 410
-
-
-def signed_in_client():
-    """The client this browser proved it is (through an emailed link), if still fresh."""
-    client_id, seen = session.get("client_id"), session.get("client_seen", 0)
-    if client_id is None or utcnow().timestamp() - seen > CLIENT_IDLE_SECONDS:
-        session.pop("client_id", None)
-        return None
-    session["client_seen"] = utcnow().timestamp()
-    return Client.get_or_none(Client.id == client_id)
-
-
-def client_consultation_or_404(request_id):
-    client = signed_in_client()
-    consultation = ConsultationRequest.get_or_none(ConsultationRequest.id == request_id)
-    if client is None:
-        return None, None
-    if consultation is None or consultation.client_id != client.id:
-        abort(404)
-    return client, consultation
+def _status_url(consultation):
+    return url_for("consultations.status", request_id=consultation.id)
 
 
 @bp.get("/requests/link/<token>")
 def status_link(token):
-    link = links.lookup(token, service.CLIENT_LINK)
-    client = signed_in_client()
-    if link is not None and client is not None:
-        consultation = ConsultationRequest.get_or_none(ConsultationRequest.id == link.subject_id)
-        if consultation is not None and consultation.client_id == client.id:
-            # Already opened in this browser: no need to spend another link.
-            return redirect(url_for("consultations.status", request_id=consultation.id))
-    try:
-        links.check(token, service.CLIENT_LINK)
-    except links.LinkProblem as problem:
-        return _link_problem(problem)
-    return render_template("consultations/status_link.html")
+    return client_links.show_link(token, service.CLIENT_LINK, ConsultationRequest, _status_url)
 
 
 @bp.post("/requests/link/<token>")
 @limiter.limit("30 per hour")
 def status_link_post(token):
-    try:
-        link = links.spend(token, service.CLIENT_LINK)
-    except links.LinkProblem as problem:
-        return _link_problem(problem)
-    consultation = ConsultationRequest.get_by_id(link.subject_id)
-    session.clear()
-    session["client_id"] = consultation.client_id
-    session["client_seen"] = utcnow().timestamp()
-    return redirect(url_for("consultations.status", request_id=consultation.id), 303)
+    return client_links.spend_link(token, service.CLIENT_LINK, ConsultationRequest, _status_url)
 
 
 @bp.get("/requests/<int:request_id>")
 def status(request_id):
-    client, consultation = client_consultation_or_404(request_id)
+    client, consultation = client_links.owned_or_404(ConsultationRequest, request_id)
     if client is None:
         return render_template("consultations/status_signed_out.html"), 401
     return render_template("consultations/status.html", consultation=consultation,
@@ -185,7 +138,7 @@ def status(request_id):
 
 @bp.post("/requests/<int:request_id>/withdraw")
 def withdraw(request_id):
-    client, consultation = client_consultation_or_404(request_id)
+    client, consultation = client_links.owned_or_404(ConsultationRequest, request_id)
     if client is None:
         return render_template("consultations/status_signed_out.html"), 401
     try:

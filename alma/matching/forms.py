@@ -1,13 +1,11 @@
 """The public "get matched" form."""
 import uuid
 
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
-                     TelField, TextAreaField)
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from alma.accounts.forms import strip
+from alma.consultations.forms import ContactForm
 from alma.consultations.models import FORMATS
 from alma.directory.criteria import SELF_PAY
 from alma.directory.models import GENDERS
@@ -17,15 +15,7 @@ def _choices(first, pairs):
     return [SelectChoice("", first)] + [SelectChoice(value, label) for value, label in pairs]
 
 
-class MatchForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired("Tell us your name."),
-                                               Length(max=120)])
-    email = EmailField("Email", filters=[strip], validators=[
-        DataRequired("Enter your email address: that's how we'll reach you."),
-        Email("Enter an email address like name@example.com."), Length(max=254)])
-    phone = TelField("Phone (optional)", validators=[
-        Optional(), Length(max=30),
-        Regexp(r"^[0-9 +().-]{7,30}$", message="Enter a phone number, like (555) 010-1234.")])
+class MatchForm(ContactForm):
     state = SelectField("State where you live", validators=[
         InputRequired("Choose the state where you live.")])
     payment = SelectField("How you'll pay", validators=[InputRequired("Choose how you'll pay.")])

@@ -1,12 +1,12 @@
 """Matching: the client's form and status page, the provider's opportunity, the team's queue."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from alma import audit
 from alma.accounts import links
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.consultations.views import CLIENT_IDLE_SECONDS, LINK_PROBLEMS, signed_in_client
+from alma.consultations import client_links
 from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
 from alma.directory.models import Provider
@@ -58,59 +58,34 @@ def asked():
     return render_template("matching/asked.html")
 
 
+def _status_url(match):
+    return url_for("matching.status", match_id=match.id)
+
+
 @bp.get("/match/link/<token>")
 def status_link(token):
-    link = links.lookup(token, service.MATCH_LINK)
-    client = signed_in_client()
-    if link is not None and client is not None:
-        match = MatchRequest.get_or_none(MatchRequest.id == link.subject_id)
-        if match is not None and match.client_id == client.id:
-            return redirect(url_for("matching.status", match_id=match.id))
-    try:
-        links.check(token, service.MATCH_LINK)
-    except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
-                               message=LINK_PROBLEMS[problem.reason]), 410
-    return render_template("consultations/status_link.html")
+    return client_links.show_link(token, service.MATCH_LINK, MatchRequest, _status_url)
 
 
 @bp.post("/match/link/<token>")
 @limiter.limit("30 per hour")
 def status_link_post(token):
-    try:
-        link = links.spend(token, service.MATCH_LINK)
-    except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
-                               message=LINK_PROBLEMS[problem.reason]), 410
-    match = MatchRequest.get_by_id(link.subject_id)
-    session.clear()
-    session["client_id"] = match.client_id
-    session["client_seen"] = utcnow().timestamp()
-    return redirect(url_for("matching.status", match_id=match.id), 303)
-
-
-def client_match_or_404(match_id):
-    client = signed_in_client()
-    if client is None:
-        return None, None
-    match = MatchRequest.get_or_none(MatchRequest.id == match_id)
-    if match is None or match.client_id != client.id:
-        abort(404)
-    return client, match
+    return client_links.spend_link(token, service.MATCH_LINK, MatchRequest, _status_url)
 
 
 @bp.get("/match/<int:match_id>")
 def status(match_id):
-    client, match = client_match_or_404(match_id)
+    client, match = client_links.owned_or_404(MatchRequest, match_id)
     if client is None:
         return render_template("consultations/status_signed_out.html"), 401
     return render_template("matching/status.html", match=match,
-                           proposals=list(match.proposals), idle_minutes=CLIENT_IDLE_SECONDS // 60)
+                           proposals=list(match.proposals),
+                           idle_minutes=client_links.CLIENT_IDLE_SECONDS // 60)
 
 
 @bp.post("/match/<int:match_id>/withdraw")
 def withdraw(match_id):
-    client, match = client_match_or_404(match_id)
+    client, match = client_links.owned_or_404(MatchRequest, match_id)
     if client is None:
         return render_template("consultations/status_signed_out.html"), 401
     try:
@@ -127,8 +102,7 @@ def opportunity(token):
     try:
         link = links.check(token, service.OPPORTUNITY_LINK)
     except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
-                               message=LINK_PROBLEMS[problem.reason]), 410
+        return client_links.link_problem(problem)
     from alma.matching.models import MatchOpportunity
 
     chance = MatchOpportunity.get_by_id(link.subject_id)
@@ -142,8 +116,7 @@ def opportunity_post(token):
     try:
         chance, won = service.answer_opportunity(token)
     except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
-                               message=LINK_PROBLEMS[problem.reason]), 410
+        return client_links.link_problem(problem)
     return render_template("matching/opportunity_answered.html", chance=chance, won=won)
 
 

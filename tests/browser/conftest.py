@@ -194,3 +194,14 @@ def no_js_page(new_context):
 def phone_page(new_context):
     """A small phone's screen: 360 x 740 CSS pixels."""
     return new_context(viewport={"width": 360, "height": 740}).new_page()
+
+
+@pytest.fixture
+def deliver_all(app, mailbox):
+    """Deliver the outbox to the loopback SMTP server, as the worker would; returns the mailbox."""
+    from alma.mail import delivery
+
+    def run():
+        in_app(app, delivery.deliver_due)
+        return mailbox
+    return run

@@ -15,3 +15,19 @@ def in_app(app, work):
             return work()
         finally:
             database.close()
+
+
+def link_from(message, part):
+    """The first link in an email's text containing `part`, as a path."""
+    import re
+
+    body = message.get_body(("plain",)).get_content()
+    url = next(u for u in re.findall(r"https?://\S+", body) if part in u)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def assert_accessible(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

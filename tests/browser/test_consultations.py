@@ -3,35 +3,11 @@
 Emails go through the outbox to the loopback SMTP server; the test delivers
 them (as the worker would) and follows the links in them like a person.
 """
-import re
-
-import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from alma.mail import delivery
-from tests.browser.support import SCREENS, in_app
+from tests.browser.support import SCREENS, assert_accessible, link_from
 
 CLIENT = "dana.client@example.org"
-
-
-@pytest.fixture
-def deliver_all(app, mailbox):
-    def run():
-        in_app(app, delivery.deliver_due)
-        return mailbox
-    return run
-
-
-def link_from(message, part):
-    body = message.get_body(("plain",)).get_content()
-    url = next(u for u in re.findall(r"https?://\S+", body) if part in u)
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
-
-
-def assert_accessible(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def open_first_accepting_profile(page):

@@ -7,24 +7,14 @@ import re
 from collections import Counter
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from alma.accounts import passwords
 from alma.accounts.models import User
-from alma.mail import delivery
-from tests.browser.support import SCREENS, in_app
+from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 
 PASSWORD = "a long and memorable passphrase"
 CLIENT = "lee.client@example.org"
-
-
-@pytest.fixture
-def deliver_all(app, mailbox):
-    def run():
-        in_app(app, delivery.deliver_due)
-        return mailbox
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +22,6 @@ def teammate(app, live_server):
     return in_app(app, lambda: User.create(
         email="mia.team@alma.example", name="Mia Matcher", roles="matching",
         password_hash=passwords.hash_password(PASSWORD)))
-
-
-def link_from(message, part):
-    body = message.get_body(("plain",)).get_content()
-    url = next(u for u in re.findall(r"https?://\S+", body) if part in u)
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
-
-
-def assert_accessible(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_a_not_a_fit_hand_off_is_matched_in_the_console(
