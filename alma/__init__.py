@@ -46,6 +46,8 @@ def create_app(config=None):
     from alma.consultations.views import bp as consultations_bp
     from alma.directory.views import bp as directory_bp
     from alma.matching.views import bp as matching_bp
+    from alma.membership.views import bp as membership_bp
+    from alma.practice.views import bp as practice_bp
     from alma.team.views import bp as team_bp
 
     accounts.init_app(app)
@@ -56,6 +58,8 @@ def create_app(config=None):
     app.register_blueprint(inbox_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(team_bp)
+    app.register_blueprint(membership_bp)
+    app.register_blueprint(practice_bp)
     if app.config["ALMA_ENV"] == "development":
         from alma.mail.views import bp as dev_mail_bp
 

@@ -11,6 +11,8 @@ log = logging.getLogger("alma.errors")
 MESSAGES = {
     400: ("This request could not be understood",
           "Something in the address or the form was not what we expected. Go back and try again."),
+    401: ("Please open this from your email",
+          "For your privacy, this page opens from the link in the emails we send you."),
     403: ("You can't do that here", "This page is not available to you."),
     404: ("We can't find that page",
           "The link may be old or mistyped. The directory is a good place to start again."),

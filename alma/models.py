@@ -5,6 +5,7 @@ from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
 from alma.mail.models import MODELS as MAIL_MODELS
 from alma.matching.models import MODELS as MATCHING_MODELS
+from alma.membership.models import MODELS as MEMBERSHIP_MODELS
 
 ALL_MODELS = [*DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS, *CONSULTATION_MODELS,
-              *AUDIT_MODELS, *MATCHING_MODELS]
+              *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS]

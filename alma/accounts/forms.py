@@ -31,3 +31,8 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[Optional(), Length(max=128)])
     new_password = PasswordField("New password", validators=[
         DataRequired("Choose a password."), Length(max=128)])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=[
+        DataRequired("Choose a password."), Length(max=128)])

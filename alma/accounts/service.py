@@ -145,8 +145,15 @@ ROLES = {
     "billing": "Billing",
     "admin": "Admin",
 }
-INVITE = "team-invite"
-INVITE_TTL = datetime.timedelta(days=7)
+WELCOME = "set-password"
+WELCOME_TTL = datetime.timedelta(days=7)
+
+
+def send_welcome(user, template, **context):
+    """Email a single-use, 7-day link where a new account chooses its password."""
+    token = links.create(WELCOME, user.id, WELCOME_TTL)
+    mail.queue(template, user.email, user=user,
+               url=absolute_url("accounts.welcome", token=token), **context)
 
 
 class TeamProblem(Exception):
@@ -173,9 +180,7 @@ def invite(email, name, roles, invited_by):
             user.roles, user.active = _roles(roles), True
             user.name = user.name or name.strip()
             user.save()
-        token = links.create(INVITE, user.id, INVITE_TTL)
-        mail.queue("team_invite", user.email, user=user, invited_by=invited_by,
-                   url=absolute_url("team.accept_invite", token=token))
+        send_welcome(user, "team_invite", invited_by=invited_by)
         return user
 
 
@@ -186,15 +191,15 @@ def remove_from_team(user, removed_by):
                 session_version=User.session_version + 1).where(User.id == user.id).execute()
 
 
-def accept_invite(token, password):
-    """Choose a password from the invitation link; signs the new member in."""
+def accept_welcome(token, password):
+    """Choose a password from a welcome link; signs the new account in."""
     with db.atomic():
-        link = links.check(token, INVITE)
+        link = links.check(token, WELCOME)
         user = User.get_by_id(link.subject_id)
         problem = passwords.problem_with(password, user.email)
         if problem:
             raise PasswordProblem(problem)
-        links.spend(token, INVITE)
+        links.spend(token, WELCOME)
         user.password_hash = passwords.hash_password(password)
         user.session_version += 1
         user.save()

@@ -6,7 +6,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_login import current_user, login_required
 
 from alma.accounts import links, service
-from alma.accounts.forms import LinkForm, PasswordForm, SignInForm
+from alma.accounts.forms import LinkForm, PasswordForm, SetPasswordForm, SignInForm
 from alma.extensions import limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -35,6 +35,9 @@ def safe_next(target, user=None):
 def home_for(user):
     if user is not None and user.is_team and not user.provider_id:
         return url_for("team.dashboard")
+    if user is not None and user.provider_id and user.provider.listing_hidden and \
+            not user.provider.bio:
+        return url_for("practice.listing")  # a new member starts with their listing
     return url_for("inbox.index")
 
 
@@ -125,6 +128,41 @@ def password_post():
             return redirect(home_for(user), 303)
     return render_template("accounts/password.html", form=form,
                            needs_current=_needs_current()), 422
+
+
+WELCOME_PROBLEM = "This link has expired or been used. Ask us for a new one, or sign in."
+
+
+@bp.get("/welcome/<token>")
+def welcome(token):
+    """A new account (a member, or someone on the team) chooses its password."""
+    try:
+        link = links.check(token, service.WELCOME)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html", message=WELCOME_PROBLEM), 410
+    return render_template("accounts/welcome.html", user=service.User.get_by_id(link.subject_id),
+                           form=SetPasswordForm())
+
+
+@bp.post("/welcome/<token>")
+@limiter.limit("10 per hour")
+def welcome_post(token):
+    form = SetPasswordForm()
+    try:
+        link = links.check(token, service.WELCOME)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html", message=WELCOME_PROBLEM), 410
+    if form.validate():
+        try:
+            user = service.accept_welcome(token, form.password.data)
+        except service.PasswordProblem as problem:
+            form.password.errors.append(str(problem))
+        except links.LinkProblem:
+            return render_template("accounts/link_problem.html", message=WELCOME_PROBLEM), 410
+        else:
+            return redirect(home_for(user), 303)
+    return render_template("accounts/welcome.html", user=service.User.get_by_id(link.subject_id),
+                           form=form), 422
 
 
 def _needs_current():

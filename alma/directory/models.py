@@ -118,6 +118,7 @@ class Provider(BaseModel):
     contact_by_text = BooleanField(default=False)
     accepting_new_clients = BooleanField(default=False)
     accepting_confirmed_on = DateField(null=True)
+    weekly_caseload_cap = IntegerField(null=True)  # clients a week the provider wants, at most
     membership_status = CharField(max_length=16, default="active")
     listing_hidden = BooleanField(default=False)
     # Median hours to answer a consultation request, last 90 days (None: too few).

@@ -38,6 +38,10 @@ def build_message(row, sender):
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=datetime.timezone.utc))
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
+    if row.calendar:
+        method = "CANCEL" if "METHOD:CANCEL" in row.calendar else "REQUEST"
+        message.add_attachment(row.calendar.encode(), maintype="text", subtype="calendar",
+                               filename="invite.ics", params={"method": method})
     return message
 
 

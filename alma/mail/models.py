@@ -13,6 +13,7 @@ class OutboundEmail(BaseModel):
     text_body = TextField()
     html_body = TextField()
     template = CharField(max_length=64)
+    calendar = TextField(null=True)  # an iCalendar invitation to attach, if any
     # The same key never makes a second email: one event, one message.
     dedupe_key = CharField(unique=True, null=True)
     # Stable across retries, so a receiver can recognise a duplicate.

@@ -21,7 +21,7 @@ def render(template, **context):
     return subject, text, html
 
 
-def queue(template, to, dedupe_key=None, **context):
+def queue(template, to, dedupe_key=None, ics=None, **context):
     """Put an email in the outbox; returns it (or the earlier one with the same key)."""
     if dedupe_key is not None:
         existing = OutboundEmail.get_or_none(OutboundEmail.dedupe_key == dedupe_key)
@@ -33,7 +33,7 @@ def queue(template, to, dedupe_key=None, **context):
         with db.atomic():
             return OutboundEmail.create(
                 to_address=to, subject=subject, text_body=text, html_body=html,
-                template=template, dedupe_key=dedupe_key,
+                template=template, dedupe_key=dedupe_key, calendar=ics,
                 message_id=f"<{uuid.uuid4().hex}@{domain}>")
     except IntegrityError:
         # Another process queued the same event a moment ago.

@@ -1,6 +1,6 @@
 """Forms of the team console."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
@@ -19,11 +19,6 @@ class InviteForm(FlaskForm):
         "Roles", choices=[SelectChoice(key, label) for key, label in ROLES.items()],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[InputRequired("Choose at least one role.")])
-
-
-class SetPasswordForm(FlaskForm):
-    password = PasswordField("Choose a password", validators=[
-        DataRequired("Choose a password."), Length(max=128)])
 
 
 class ProposeForm(FlaskForm):

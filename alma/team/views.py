@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN, fn
 
-from alma.accounts import links
 from alma.accounts import service as accounts
 from alma.accounts.models import User
 from alma.audit import AuditEvent
@@ -10,11 +9,10 @@ from alma.consultations import service as consultations
 from alma.consultations.models import Client, WaitlistEntry
 from alma.directory import vocab
 from alma.directory.service import UnknownState
-from alma.extensions import limiter
 from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
 from alma.team.access import me, team_required
-from alma.team.forms import InviteForm, SetPasswordForm
+from alma.team.forms import InviteForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -93,40 +91,6 @@ def remove(user_id):
     else:
         flash(f"{user.email} is off the team, and signed out everywhere.")
     return redirect(url_for("team.members"), 303)
-
-
-@bp.get("/invite/<token>")
-def accept_invite(token):
-    try:
-        link = links.check(token, accounts.INVITE)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html",
-                               message="This invitation has expired or been used."), 410
-    return render_template("team/invite.html", user=User.get_by_id(link.subject_id),
-                           form=SetPasswordForm())
-
-
-@bp.post("/invite/<token>")
-@limiter.limit("10 per hour")
-def accept_invite_post(token):
-    form = SetPasswordForm()
-    try:
-        link = links.check(token, accounts.INVITE)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html",
-                               message="This invitation has expired or been used."), 410
-    if form.validate():
-        try:
-            accounts.accept_invite(token, form.password.data)
-        except accounts.PasswordProblem as problem:
-            form.password.errors.append(str(problem))
-        except links.LinkProblem:
-            return render_template("accounts/link_problem.html",
-                                   message="This invitation has expired or been used."), 410
-        else:
-            return redirect(url_for("team.dashboard"), 303)
-    return render_template("team/invite.html", user=User.get_by_id(link.subject_id),
-                           form=form), 422
 
 
 # --- The audit trail ------------------------------------------------------------------------

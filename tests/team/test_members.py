@@ -45,7 +45,7 @@ def test_an_admin_invites_a_member_who_chooses_a_password(app, client, admin, ma
     sam = User.get(User.email == "sam@alma.example")
     assert sam.role_set == {"matching", "growth"} and sam.password_hash is None
     deliver()
-    link = link_in(mailbox.to("sam@alma.example")[0], "/team/invite/")
+    link = link_in(mailbox.to("sam@alma.example")[0], "/welcome/")
     http = app.test_client()
     form = http.get(link)
     short = http.post(link, data={"csrf_token": csrf_token_from(form), "password": "short"})

@@ -25,7 +25,17 @@ ROUTES = [
     ("POST", "/team/members", set()),
     ("POST", "/team/members/{other}/remove", set()),
     ("GET", "/team/audit?client=x@example.org", set()),
+    ("GET", "/team/applications", {"growth"}),
+    ("GET", "/team/applications/{application}", {"growth"}),
+    ("POST", "/team/applications/{application}/notes", {"growth"}),
+    ("POST", "/team/applications/{application}/approve", {"growth"}),
+    ("POST", "/team/applications/{application}/reject", {"growth"}),
+    ("GET", "/team/availability", {"growth"}),
+    ("POST", "/team/availability", {"growth"}),
 ]
+# The provider's own pages: only a provider (whoever else is signed in gets 403).
+PRACTICE_ROUTES = [("GET", "/practice"), ("POST", "/practice"), ("POST", "/practice/visibility"),
+                   ("GET", "/inbox")]
 
 
 @pytest.fixture
@@ -35,7 +45,13 @@ def world(db):
     client = Client.create(email="x@example.org", name="Xan Client", state="CA")
     match = MatchRequest.create(client=client, origin="client_form", state="CA", due_at=utcnow())
     other = User.create(email="other@alma.example", name="Other", roles="growth")
-    return {"provider": provider, "client": client, "match": match, "other": other}
+    from alma.membership.models import MembershipApplication
+
+    application = MembershipApplication.create(
+        name="App Licant", email="app@example.org", npi="1234567893", gender="woman",
+        practice_state="CA", may_join=True, submission_key="k")
+    return {"provider": provider, "client": client, "match": match, "other": other,
+            "application": application}
 
 
 def become(http, world, persona):
@@ -61,7 +77,8 @@ def become(http, world, persona):
                          ids=[f"{m} {p.split('?')[0]}" for m, p, _ in ROUTES])
 def test_team_route(client, world, persona, method, path, roles):
     become(client, world, persona)
-    path = path.format(match=world["match"].id, other=world["other"].id)
+    path = path.format(match=world["match"].id, other=world["other"].id,
+                       application=world["application"].id)
     if method == "GET":
         response = client.get(path)
     else:
@@ -75,3 +92,21 @@ def test_team_route(client, world, persona, method, path, roles):
     else:
         # It reached the page: shown, done, or refused for what was (not) sent.
         assert response.status_code in (200, 303, 409, 422), response.status_code
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("method,path", PRACTICE_ROUTES, ids=[f"{m} {p}" for m, p in
+                                                               PRACTICE_ROUTES])
+def test_practice_route(client, world, persona, method, path):
+    become(client, world, persona)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_token_from(client.get("/sign-in"))
+        response = client.post(path, data={"csrf_token": token})
+    if persona in ("anonymous", "client"):
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    elif persona != "provider":
+        assert response.status_code == 403
+    else:
+        assert response.status_code in (200, 303, 422), response.status_code

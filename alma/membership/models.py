@@ -1,0 +1,71 @@
+"""Joining the network: applications, their licences, and onboarding calls."""
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from alma.accounts.models import User
+from alma.clock import utcnow
+from alma.db import BaseModel
+from alma.directory.models import Provider
+
+# applied -> call_booked -> approved | rejected; refused at once when pre-licensed.
+APPLIED, REFUSED, CALL_BOOKED, APPROVED, REJECTED = (
+    "applied", "refused", "call_booked", "approved", "rejected")
+STATUSES = {APPLIED: "Waiting to book a call", REFUSED: "Not eligible yet",
+            CALL_BOOKED: "Call booked", APPROVED: "Approved", REJECTED: "Not approved"}
+
+
+class MembershipApplication(BaseModel):
+    name = CharField()
+    email = CharField()  # lower-cased
+    phone = CharField(null=True)
+    npi = CharField(max_length=10)
+    gender = CharField(max_length=16)  # shown on the listing, as on every provider
+    practice_name = CharField(null=True)
+    practice_city = CharField(null=True)
+    practice_state = CharField(max_length=2)
+    about_practice = TextField(default="")
+    wants_insurance = BooleanField(default=False)
+    status = CharField(max_length=16, default=APPLIED, index=True)
+    # What the rules decided, and why, in words the applicant reads.
+    may_join = BooleanField(default=False)
+    may_join_insurance = BooleanField(default=False)
+    decision = TextField(default="")
+    notes = TextField(default="")  # the growth team's
+    calendar_sequence = IntegerField(default=0)  # bumped by every change to the call
+    created_at = DateTimeField(default=utcnow)
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    provider = ForeignKeyField(Provider, null=True, on_delete="SET NULL")
+    submission_key = CharField(max_length=64, unique=True)
+
+    @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+
+class ApplicationLicense(BaseModel):
+    application = ForeignKeyField(MembershipApplication, backref="licenses",
+                                  on_delete="CASCADE")
+    state = CharField(max_length=2)
+    license_type = CharField(max_length=16)
+    number = CharField()
+    level = CharField(max_length=16)
+    under_supervision = BooleanField(default=False)
+    supervisor_name = CharField(null=True)
+    supervisor_license = CharField(null=True)
+
+
+class OnboardingSlot(BaseModel):
+    """A time a growth team member offers for onboarding calls; booked by one applicant."""
+
+    host = ForeignKeyField(User, backref="onboarding_slots", on_delete="CASCADE")
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
+    application = ForeignKeyField(MembershipApplication, null=True, unique=True,
+                                  on_delete="SET NULL")
+    booked_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("starts_at",), False), (("host", "starts_at"), True))
+
+
+MODELS = [MembershipApplication, ApplicationLicense, OnboardingSlot]
