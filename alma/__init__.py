@@ -42,6 +42,7 @@ def create_app(config=None):
 
     from alma import health
     from alma.accounts import views as accounts
+    from alma.billing.views import bp as billing_bp
     from alma.consultations.inbox import bp as inbox_bp
     from alma.consultations.views import bp as consultations_bp
     from alma.directory.views import bp as directory_bp
@@ -60,6 +61,7 @@ def create_app(config=None):
     app.register_blueprint(team_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)
+    app.register_blueprint(billing_bp)
     if app.config["ALMA_ENV"] == "development":
         from alma.mail.views import bp as dev_mail_bp
 

@@ -84,6 +84,11 @@ def from_environment(instance_path, environ=None):
         "REMIND_PROVIDER_AFTER_HOURS": int(env.get("ALMA_REMIND_PROVIDER_AFTER_HOURS", "48")),
         "SUGGEST_OTHERS_AFTER_DAYS": int(env.get("ALMA_SUGGEST_OTHERS_AFTER_DAYS", "3")),
         "EXPIRE_REQUEST_AFTER_DAYS": int(env.get("ALMA_EXPIRE_REQUEST_AFTER_DAYS", "14")),
+        # Billing: the membership fee, and how payments are taken.
+        "MEMBERSHIP_FEE_CENTS": int(env.get("ALMA_MEMBERSHIP_FEE_CENTS", "12500")),
+        "PAYMENT_GATEWAY": env.get("ALMA_PAYMENT_GATEWAY", "local"),  # or "stripe"
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         # The Client Matching team's target: a proposal within so many business days.
         "MATCH_TARGET_BUSINESS_DAYS": int(env.get("ALMA_MATCH_TARGET_BUSINESS_DAYS", "1")),
     }

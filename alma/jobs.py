@@ -55,6 +55,7 @@ def registry():
     from alma.directory import honesty
     from alma.directory import service as directory
     from alma.mail import delivery
+    from alma.membership import fees, leaving
 
     return {
         # name: (function, seconds between runs)
@@ -65,6 +66,9 @@ def registry():
         "refresh-answer-times": (honesty.refresh_answer_times, 6 * 3600),
         "ask-to-confirm-accepting": (honesty.ask_to_confirm_accepting, 3600),
         "stop-unconfirmed-accepting": (honesty.stop_unconfirmed_accepting, 3600),
+        "invoice-membership-fees": (fees.invoice_fees, 3600),
+        "chase-unpaid-fees": (fees.chase_unpaid, 3600),
+        "end-cancelled-memberships": (leaving.end_cancelled_memberships, 3600),
         "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
     }
 

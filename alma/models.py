@@ -1,6 +1,7 @@
 """Every model of every feature, in one list (for schema checks and tooling)."""
 from alma.accounts.models import MODELS as ACCOUNT_MODELS
 from alma.audit import MODELS as AUDIT_MODELS
+from alma.billing.models import MODELS as BILLING_MODELS
 from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
 from alma.mail.models import MODELS as MAIL_MODELS
@@ -8,4 +9,4 @@ from alma.matching.models import MODELS as MATCHING_MODELS
 from alma.membership.models import MODELS as MEMBERSHIP_MODELS
 
 ALL_MODELS = [*DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS, *CONSULTATION_MODELS,
-              *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS]
+              *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS, *BILLING_MODELS]

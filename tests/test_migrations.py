@@ -27,6 +27,17 @@ def test_it_agrees_with_the_models_on_which_columns_may_be_null(db):
     assert not mismatches, "\n".join(mismatches)
 
 
+def test_the_full_text_triggers_survive_every_migration(db):
+    if is_postgres():
+        names = {row[0] for row in database.execute_sql(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+        assert "provider_fts_refresh" in names
+    else:
+        names = {row[0] for row in database.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"provider_fts_insert", "provider_fts_delete", "provider_fts_update"} <= names
+
+
 def test_it_builds_full_text_search_from_the_database_itself(db):
     tables = database.get_tables()
     assert "provider_fts" in tables

@@ -121,6 +121,8 @@ class Provider(BaseModel):
     weekly_caseload_cap = IntegerField(null=True)  # clients a week the provider wants, at most
     membership_status = CharField(max_length=16, default="active")
     listing_hidden = BooleanField(default=False)
+    # Hidden (never deleted) while a membership fee is unpaid past its grace period.
+    billing_hold = BooleanField(default=False)
     # Median hours to answer a consultation request, last 90 days (None: too few).
     median_answer_hours = IntegerField(null=True)
     # When we last asked them to confirm they are accepting (once per 30 days).

@@ -101,6 +101,7 @@ def reindex(provider_ids=None, on=None):
                   .join_from(License, ServiceState, on=(License.state == ServiceState.code))
                   .where((Provider.membership_status == "active")
                          & (Provider.listing_hidden == False)  # noqa: E712
+                         & (Provider.billing_hold == False)  # noqa: E712
                          & (License.level != "pre_licensed")
                          & (License.expires_on >= on)
                          & (ServiceState.operating == True))  # noqa: E712

@@ -1,5 +1,6 @@
 """Joining the network: applications, their licences, and onboarding calls."""
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TextField)
 
 from alma.accounts.models import User
 from alma.clock import utcnow
@@ -68,4 +69,35 @@ class OnboardingSlot(BaseModel):
         indexes = ((("starts_at",), False), (("host", "starts_at"), True))
 
 
-MODELS = [MembershipApplication, ApplicationLicense, OnboardingSlot]
+class Membership(BaseModel):
+    """A member's fee and billing day, pauses, and the end of their membership."""
+
+    provider = ForeignKeyField(Provider, unique=True, backref="membership", on_delete="CASCADE")
+    fee_cents = IntegerField()
+    billing_day = IntegerField()  # 1 to 28: the day each month's fee is invoiced
+    started_on = DateField()
+    ends_on = DateField(null=True)  # a cancellation takes effect on this day
+    left_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class MembershipPause(BaseModel):
+    membership = ForeignKeyField(Membership, backref="pauses", on_delete="CASCADE")
+    starts_on = DateField()  # the first day of a month
+    ends_on = DateField()  # the first day of the month it ends before
+    requested_at = DateTimeField(default=utcnow)
+
+
+class OutsideClient(BaseModel):
+    """A client a provider brings from outside the network."""
+
+    provider = ForeignKeyField(Provider, backref="outside_clients", on_delete="CASCADE")
+    name = CharField()
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+MODELS = [MembershipApplication, ApplicationLicense, OnboardingSlot, Membership,
+          MembershipPause, OutsideClient]

@@ -19,7 +19,7 @@ from alma.db import db
 from alma.directory import service as directory
 from alma.directory.models import License, Provider
 from alma.mail import service as mail
-from alma.membership import calendar
+from alma.membership import calendar, fees
 from alma.membership.models import (
     APPLIED,
     APPROVED,
@@ -238,6 +238,7 @@ def approve(application, expiries, actor):
         application.status, application.provider = APPROVED, provider
         application.decided_at, application.decided_by = utcnow(), actor
         application.save()
+        fees.start(provider)
         accounts.send_welcome(user, "welcome_member", application=application)
         directory.reindex([provider.id])
         return provider

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, IntegerField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alma.directory.models import AGE_GROUPS
@@ -62,3 +62,11 @@ class ListingForm(FlaskForm):
             self.sliding_scale_min.errors.append("The sliding scale starts below your rate.")
             ok = False
         return ok
+
+
+class OutsideClientForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter their name."), Length(max=120)])
+    email = StringField("Email (optional)", validators=[
+        Optional(), Email("Enter an email address like name@example.com."), Length(max=254)])
+    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=30)])
+    notes = TextAreaField("Notes (only you see them)", validators=[Optional(), Length(max=2000)])

@@ -1,10 +1,16 @@
 """/practice: the provider's own pages, starting with their listing."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from alma import audit
 
 from alma.consultations.inbox import provider_required
 from alma.directory import vocab
 from alma.practice import service
-from alma.practice.forms import ListingForm
+from alma.practice.forms import ListingForm, OutsideClientForm
 from alma.team.access import me
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -62,3 +68,203 @@ def visibility():
         flash("Your listing is in the directory." if show else
               "Your listing is hidden. Nothing is deleted; show it again any time.")
     return redirect(url_for("practice.listing"), 303)
+
+
+# --- Billing: the membership fee, pauses, cancelling --------------------------------------------
+
+def _membership():
+    from alma.membership.models import Membership
+
+    membership = Membership.get_or_none(Membership.provider == _provider().id)
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def _billing_page(plan=None, kind=None, months=None, problem=None, status=200):
+    from alma.billing.models import Invoice
+    from alma.billing.service import amounts
+    from alma.membership import fees
+
+    membership = _membership()
+    invoices = list(Invoice.select().where(Invoice.owed_by_provider == _provider().id)
+                    .order_by(Invoice.issued_on.desc()))
+    today = fees.today()
+    return render_template(
+        "practice/billing.html", membership=membership, invoices=invoices,
+        amounts={i.id: amounts(i) for i in invoices}, today=today,
+        next_period=fees.period_for(membership, today)[1],
+        change_month=fees.effective_month(today), plan=plan, plan_kind=kind, months=months,
+        problem=problem), status
+
+
+@bp.get("/billing")
+@provider_required
+def billing():
+    return _billing_page()
+
+
+@bp.post("/billing/pause")
+@provider_required
+def pause():
+    from alma.membership import fees
+
+    months = request.form.get("months", "")
+    months = int(months) if months.isdigit() else 0
+    membership = _membership()
+    try:
+        if request.form.get("confirm") == "1":
+            plan = fees.pause(membership, months)
+            flash(f"Paused from {plan.effective_on:%B %-d} to {plan.until:%B %-d, %Y}.")
+            return redirect(url_for("practice.billing"), 303)
+        plan = fees.plan_pause(membership, months)
+    except fees.MembershipProblem as problem:
+        return _billing_page(problem=str(problem), status=422)
+    return _billing_page(plan=plan, kind="pause", months=months)
+
+
+@bp.post("/billing/cancel")
+@provider_required
+def cancel():
+    from alma.membership import fees
+
+    membership = _membership()
+    try:
+        if request.form.get("confirm") == "1":
+            plan = fees.cancel(membership)
+            flash(f"Your membership ends on {plan.effective_on:%B %-d, %Y}.")
+            return redirect(url_for("practice.billing"), 303)
+        plan = fees.plan_cancel(membership)
+    except fees.MembershipProblem as problem:
+        return _billing_page(problem=str(problem), status=409)
+    return _billing_page(plan=plan, kind="cancel")
+
+
+# --- Leaving now ------------------------------------------------------------------------------------
+
+@bp.get("/leave")
+@provider_required
+def leave():
+    from alma.membership import leaving
+
+    provider = _provider()
+    return render_template("practice/leave.html", provider=provider,
+                           outcomes=leaving.payer_outcomes(provider),
+                           open_invoices=leaving.open_invoices(provider))
+
+
+@bp.post("/leave")
+@provider_required
+def leave_post():
+    from alma.membership import leaving
+
+    provider = _provider()
+    if request.form.get("confirm") != provider.email:
+        flash("To leave, type your email address exactly as shown.")
+        return redirect(url_for("practice.leave"), 303)
+    if provider.membership_status == "left":
+        return redirect(url_for("practice.clients"), 303)
+    leaving.leave(provider)
+    flash("You've left the Alma network. Your clients and their records stay with you.")
+    return redirect(url_for("practice.clients"), 303)
+
+
+# --- Clients from anywhere ----------------------------------------------------------------------------
+
+def _clients(provider):
+    from alma.consultations.models import ACCEPTED, Client, ConsultationRequest
+    from alma.membership.models import OutsideClient
+
+    rows = []
+    for request_ in (ConsultationRequest.select(ConsultationRequest, Client).join(Client)
+                     .where((ConsultationRequest.provider == provider.id)
+                            & (ConsultationRequest.status == ACCEPTED))
+                     .order_by(ConsultationRequest.answered_at.desc())):
+        rows.append({"name": request_.client.name, "email": request_.client.email,
+                     "phone": request_.client.phone or "",
+                     "source": "Matching team" if request_.source == "matching" else "Directory",
+                     "since": request_.answered_at.date(), "client_id": request_.client_id})
+    for outside in OutsideClient.select().where(OutsideClient.provider == provider.id).order_by(
+            OutsideClient.created_at.desc()):
+        rows.append({"name": outside.name, "email": outside.email or "",
+                     "phone": outside.phone or "", "source": "Outside Alma",
+                     "since": outside.created_at.date(), "client_id": None})
+    return rows
+
+
+@bp.get("/clients")
+@login_required
+def clients():
+    provider = _provider_even_if_left()
+    rows = _clients(provider)
+    audit.record_many("viewed", "client_list", [(None, r["client_id"]) for r in rows
+                                                if r["client_id"]], me())
+    return render_template("practice/clients.html", rows=rows, form=OutsideClientForm(),
+                           provider=provider)
+
+
+@bp.post("/clients")
+@login_required
+def add_client():
+    from alma.membership.models import OutsideClient
+
+    provider = _provider_even_if_left()
+    form = OutsideClientForm()
+    if not form.validate():
+        return render_template("practice/clients.html", rows=_clients(provider), form=form,
+                               provider=provider), 422
+    OutsideClient.create(provider=provider, name=form.name.data.strip(),
+                         email=(form.email.data or "").strip().lower() or None,
+                         phone=(form.phone.data or "").strip() or None,
+                         notes=(form.notes.data or "").strip())
+    flash(f"{form.name.data.strip()} is in your client list.")
+    return redirect(url_for("practice.clients"), 303)
+
+
+def _csv(filename, header, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        # A leading =, +, - or @ would be read as a formula by spreadsheets.
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/clients.csv")
+@login_required
+def clients_csv():
+    provider = _provider_even_if_left()
+    rows = _clients(provider)
+    audit.record_many("exported", "client_list", [(None, r["client_id"]) for r in rows
+                                                  if r["client_id"]], me())
+    return _csv("clients.csv", ["name", "email", "phone", "source", "since"],
+                [[r["name"], r["email"], r["phone"], r["source"], r["since"].isoformat()]
+                 for r in rows])
+
+
+@bp.get("/invoices.csv")
+@login_required
+def invoices_csv():
+    from alma.billing.models import Invoice
+    from alma.billing.service import amounts
+
+    provider = _provider_even_if_left()
+    invoices = Invoice.select().where((Invoice.owed_by_provider == provider.id)
+                                      | (Invoice.collecting_provider == provider.id))
+    rows = []
+    for invoice in invoices.order_by(Invoice.issued_on):
+        a = amounts(invoice)
+        rows.append([invoice.number, invoice.kind_label, invoice.issued_on.isoformat(),
+                     invoice.due_on.isoformat(), invoice.status, f"{a.total / 100:.2f}",
+                     f"{a.credited / 100:.2f}", f"{a.net_paid / 100:.2f}", f"{a.due / 100:.2f}"])
+    return _csv("invoices.csv", ["number", "what for", "issued", "due", "status", "total",
+                                 "credited", "paid", "due now"], rows)
+
+
+def _provider_even_if_left():
+    """Clients stay with a provider who left: their list and exports remain theirs."""
+    if current_user.provider_id is None:
+        abort(403)
+    return current_user.provider

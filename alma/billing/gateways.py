@@ -1,0 +1,140 @@
+"""Payment gateways behind one small interface: Stripe in production, a local one otherwise.
+
+A gateway starts a hosted checkout for an amount, turns its webhooks into
+events (checking their signature), and refunds. The local gateway is an
+honest stand-in: its checkout is a page of this app where a test card pays,
+and it signs its events with the app's secret exactly as a webhook would be
+signed, so payments take the same path (service.apply_event) either way.
+"""
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+
+class InvalidEvent(Exception):
+    """A webhook whose signature, age or shape is wrong: nothing is applied."""
+
+
+@dataclass
+class Checkout:
+    url: str
+    reference: str
+
+
+@dataclass
+class Event:
+    id: str
+    kind: str  # "payment_succeeded", or anything else (ignored but recorded)
+    invoice_number: str = None
+    amount_cents: int = 0
+    reference: str = None
+
+
+class LocalGateway:
+    """Pays with a test card on a page of this app. For development and the tests."""
+
+    name = "local"
+    TEST_CARD = "4242 4242 4242 4242"
+    TOLERANCE_SECONDS = 300
+
+    def start_checkout(self, invoice, amount_cents, success_url, cancel_url):
+        reference = f"local_{secrets.token_urlsafe(12)}"
+        url = url_for("billing.test_checkout", reference=reference, invoice=invoice.number,
+                      amount=amount_cents)
+        return Checkout(url=url, reference=reference)
+
+    def _signature(self, timestamp, payload):
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+
+    def sign(self, payload, timestamp=None):
+        timestamp = int(timestamp or time.time())
+        return f"t={timestamp},v1={self._signature(timestamp, payload)}"
+
+    def event_for(self, invoice_number, amount_cents, reference):
+        """The event the test card's success sends (one per checkout)."""
+        return json.dumps({"id": f"evt_{reference}", "type": "payment_succeeded",
+                           "invoice": invoice_number, "amount": amount_cents,
+                           "reference": reference}).encode()
+
+    def parse_event(self, payload, headers):
+        header = headers.get("Alma-Signature", "")
+        try:
+            parts = dict(part.split("=", 1) for part in header.split(","))
+            timestamp, signature = int(parts["t"]), parts["v1"]
+        except (KeyError, ValueError):
+            raise InvalidEvent("missing or malformed signature")
+        if abs(time.time() - timestamp) > self.TOLERANCE_SECONDS:
+            raise InvalidEvent("too old")
+        if not hmac.compare_digest(signature, self._signature(timestamp, payload)):
+            raise InvalidEvent("bad signature")
+        try:
+            data = json.loads(payload)
+            return Event(id=data["id"], kind=data["type"], invoice_number=data.get("invoice"),
+                         amount_cents=int(data.get("amount", 0)), reference=data.get("reference"))
+        except (ValueError, KeyError, TypeError):
+            raise InvalidEvent("malformed event")
+
+    def refund(self, payment, amount_cents):
+        return f"local_refund_{secrets.token_urlsafe(8)}"
+
+
+class StripeGateway:
+    """Stripe Checkout, and Stripe's signed webhooks (the stripe SDK checks signatures)."""
+
+    name = "stripe"
+
+    def __init__(self, secret_key, webhook_secret):
+        import stripe
+
+        self.stripe = stripe
+        self.client = stripe.StripeClient(secret_key)
+        self.webhook_secret = webhook_secret
+
+    def start_checkout(self, invoice, amount_cents, success_url, cancel_url):
+        session = self.client.v1.checkout.sessions.create(params={
+            "mode": "payment",
+            "line_items": [{"quantity": 1, "price_data": {
+                "currency": "usd", "unit_amount": amount_cents,
+                "product_data": {"name": f"{invoice.kind_label}, invoice {invoice.number}"}}}],
+            "client_reference_id": invoice.number,
+            "metadata": {"invoice": invoice.number},
+            "success_url": success_url, "cancel_url": cancel_url,
+        }, options={"idempotency_key": f"checkout-{invoice.number}-{amount_cents}"})
+        return Checkout(url=session.url, reference=session.id)
+
+    def parse_event(self, payload, headers):
+        try:
+            event = self.stripe.Webhook.construct_event(
+                payload, headers.get("Stripe-Signature", ""), self.webhook_secret).to_dict()
+        except (ValueError, self.stripe.SignatureVerificationError) as problem:
+            raise InvalidEvent(str(problem))
+        try:
+            if event["type"] != "checkout.session.completed":
+                return Event(id=event["id"], kind=event["type"])
+            session = event["data"]["object"]
+            if session.get("payment_status") != "paid":
+                return Event(id=event["id"], kind="checkout_unpaid")
+            return Event(id=event["id"], kind="payment_succeeded",
+                         invoice_number=session["metadata"]["invoice"],
+                         amount_cents=int(session["amount_total"]), reference=session["id"])
+        except (KeyError, TypeError, ValueError) as problem:
+            raise InvalidEvent(f"malformed event: {problem}")
+
+    def refund(self, payment, amount_cents):
+        session = self.client.v1.checkout.sessions.retrieve(payment.reference)
+        made = self.client.v1.refunds.create(params={
+            "payment_intent": session.payment_intent, "amount": amount_cents})
+        return made.id
+
+
+def gateway():
+    config = current_app.config
+    if config["PAYMENT_GATEWAY"] == "stripe":
+        return StripeGateway(config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"])
+    return LocalGateway()

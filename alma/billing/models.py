@@ -1,0 +1,105 @@
+"""Invoices, payments, refunds and credit notes. Every amount is integer cents.
+
+An invoice's lines are fixed once it is issued; a credit note lowers what is
+owed, a refund gives back part of a payment. What is owed is always:
+lines - credit notes - (payments - refunds), never below zero.
+"""
+from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
+                    TextField)
+
+from alma.clock import utcnow
+from alma.consultations.models import Client
+from alma.db import BaseModel
+from alma.directory.models import Provider
+
+KINDS = {
+    "membership_fee": "Membership fee",
+    "copay": "Copay",
+    "coinsurance": "Coinsurance",
+    "cancellation_fee": "Cancellation fee",
+    "missed_visit": "Missed visit",
+    "self_pay_session": "Self-pay session",
+}
+OPEN, PAID, VOID = "open", "paid", "void"
+
+
+class Invoice(BaseModel):
+    number = CharField(unique=True)
+    kind = CharField(max_length=24)
+    # Who owes: a provider (their membership) or a client.
+    owed_by_provider = ForeignKeyField(Provider, null=True, backref="invoices_owed",
+                                       on_delete="RESTRICT")
+    owed_by_client = ForeignKeyField(Client, null=True, backref="invoices",
+                                     on_delete="RESTRICT")
+    # Who collects: the group (Alma), or the provider (their own fees).
+    collected_by = CharField(max_length=16, default="group")
+    collecting_provider = ForeignKeyField(Provider, null=True, on_delete="RESTRICT")
+    total_cents = IntegerField()  # the sum of the lines, fixed at issue
+    status = CharField(max_length=8, default=OPEN)
+    issued_on = DateField()
+    due_on = DateField()
+    period_start = DateField(null=True)  # for a membership fee: the month it pays for
+    period_end = DateField(null=True)
+    memo = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    paid_at = DateTimeField(null=True)
+    reminded_count = IntegerField(default=0)
+    last_reminded_on = DateField(null=True)
+
+    class Meta:
+        indexes = (
+            # One membership invoice per member per period, whatever runs at once.
+            (("owed_by_provider", "kind", "period_start"), True),
+            (("status", "due_on"), False),
+        )
+
+    @property
+    def kind_label(self):
+        return KINDS.get(self.kind, self.kind)
+
+
+class InvoiceLine(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    description = CharField()
+    quantity = IntegerField(default=1)
+    unit_cents = IntegerField()
+
+    @property
+    def amount_cents(self):
+        return self.quantity * self.unit_cents
+
+
+class Payment(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
+    amount_cents = IntegerField()
+    gateway = CharField(max_length=16)
+    # The gateway's id for it (a checkout session, a local test charge): one payment each.
+    reference = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Refund(BaseModel):
+    payment = ForeignKeyField(Payment, backref="refunds", on_delete="RESTRICT")
+    amount_cents = IntegerField()
+    reason = CharField(default="")
+    reference = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class CreditNote(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="credit_notes", on_delete="RESTRICT")
+    amount_cents = IntegerField()
+    reason = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class GatewayEvent(BaseModel):
+    """A payment gateway's event (a webhook), applied once by its id."""
+
+    event_id = CharField(unique=True)
+    gateway = CharField(max_length=16)
+    kind = CharField()
+    received_at = DateTimeField(default=utcnow)
+
+
+MODELS = [Invoice, InvoiceLine, Payment, Refund, CreditNote, GatewayEvent]

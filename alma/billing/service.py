@@ -1,0 +1,168 @@
+"""Issuing invoices and recording what is paid, refunded or credited; all in integer cents."""
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from alma.accounts import links
+from alma.billing.models import (OPEN, PAID, CreditNote, GatewayEvent, Invoice, InvoiceLine,
+                                 Payment, Refund)
+from alma.clock import today, utcnow
+from alma.db import db
+from alma.mail import service as mail
+from alma.web import absolute_url
+
+INVOICE_LINK = "invoice"
+INVOICE_LINK_TTL = datetime.timedelta(days=90)
+
+
+class BillingProblem(Exception):
+    pass
+
+
+@dataclass
+class Amounts:
+    total: int
+    credited: int
+    paid: int
+    refunded: int
+
+    @property
+    def due(self):
+        return self.total - self.credited - (self.paid - self.refunded)
+
+    @property
+    def net_paid(self):
+        return self.paid - self.refunded
+
+
+def amounts(invoice):
+    paid = Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0)).where(
+        Payment.invoice == invoice.id).scalar()
+    refunded = (Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0))
+                .join(Payment).where(Payment.invoice == invoice.id).scalar())
+    credited = CreditNote.select(fn.COALESCE(fn.SUM(CreditNote.amount_cents), 0)).where(
+        CreditNote.invoice == invoice.id).scalar()
+    return Amounts(invoice.total_cents, credited, paid, refunded)
+
+
+def _settle(invoice):
+    """Paid when nothing is due; open again if a refund makes something due."""
+    due = amounts(invoice).due
+    status = PAID if due <= 0 else OPEN
+    if status != invoice.status:
+        invoice.status = status
+        invoice.paid_at = utcnow() if status == PAID else None
+        invoice.save()
+    return invoice
+
+
+def issue(kind, lines, due_on, owed_by_provider=None, owed_by_client=None,
+          collected_by="group", collecting_provider=None, period=(None, None), memo="",
+          email_to=None):
+    """Issue an invoice with its lines ((description, quantity, unit_cents) each)."""
+    if not lines or any(q <= 0 or unit < 0 for _, q, unit in lines):
+        raise BillingProblem("An invoice needs lines with positive quantities.")
+    if (owed_by_provider is None) == (owed_by_client is None):
+        raise BillingProblem("An invoice is owed by one provider or one client.")
+    with db.atomic():
+        invoice = Invoice.create(
+            number=uuid.uuid4().hex, kind=kind, owed_by_provider=owed_by_provider,
+            owed_by_client=owed_by_client, collected_by=collected_by,
+            collecting_provider=collecting_provider,
+            total_cents=sum(q * unit for _, q, unit in lines), issued_on=today(), due_on=due_on,
+            period_start=period[0], period_end=period[1], memo=memo)
+        invoice.number = f"AL-{invoice.issued_on.year}-{invoice.id:06d}"
+        invoice.save()
+        for description, quantity, unit in lines:
+            InvoiceLine.create(invoice=invoice, description=description, quantity=quantity,
+                               unit_cents=unit)
+        if email_to:
+            mail.queue("invoice_issued", email_to, dedupe_key=f"invoice:{invoice.id}:issued",
+                       invoice=invoice, url=invoice_link(invoice))
+        return invoice
+
+
+def invoice_link(invoice):
+    token = links.create(INVOICE_LINK, invoice.id, INVOICE_LINK_TTL)
+    return absolute_url("billing.invoice_link", token=token)
+
+
+def payer_email(invoice):
+    if invoice.owed_by_provider_id:
+        return invoice.owed_by_provider.email
+    return invoice.owed_by_client.email
+
+
+def record_payment(invoice, amount_cents, gateway, reference):
+    """Record a payment once per gateway reference; returns (payment, new)."""
+    existing = Payment.get_or_none(Payment.reference == reference)
+    if existing is not None:
+        return existing, False
+    if amount_cents <= 0:
+        raise BillingProblem("A payment is a positive amount.")
+    with db.atomic():
+        invoice = Invoice.select().where(Invoice.id == invoice.id).get()
+        due = amounts(invoice).due
+        if amount_cents > due:
+            raise BillingProblem(f"This pays {amount_cents} cents but only {due} are due.")
+        try:
+            with db.atomic():
+                payment = Payment.create(invoice=invoice, amount_cents=amount_cents,
+                                         gateway=gateway, reference=reference)
+        except IntegrityError:  # the same payment, reported twice at once
+            return Payment.get(Payment.reference == reference), False
+        _settle(invoice)
+        mail.queue("payment_receipt", payer_email(invoice),
+                   dedupe_key=f"payment:{payment.id}:receipt", invoice=invoice,
+                   payment=payment, url=invoice_link(invoice))
+        if invoice.status == PAID:
+            _after_paid(invoice)
+        return payment, True
+
+
+def _after_paid(invoice):
+    from alma.membership import fees  # membership builds on billing
+
+    fees.after_paid(invoice)
+
+
+def refund(payment, amount_cents, reason, gateway=None):
+    """Give back part or all of a payment (through the gateway that took it)."""
+    with db.atomic():
+        already = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
+            Refund.payment == payment.id).scalar()
+        if amount_cents <= 0 or amount_cents > payment.amount_cents - already:
+            raise BillingProblem("A refund is more than nothing and at most what was paid.")
+        reference = gateway.refund(payment, amount_cents) if gateway else None
+        made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
+                             reference=reference)
+        _settle(payment.invoice)
+        return made
+
+
+def credit(invoice, amount_cents, reason):
+    """Lower what an invoice asks for (a credit note); never below what's been paid."""
+    with db.atomic():
+        left = amounts(invoice)
+        if amount_cents <= 0 or amount_cents > left.due:
+            raise BillingProblem("A credit note is more than nothing and at most what is due.")
+        note = CreditNote.create(invoice=invoice, amount_cents=amount_cents, reason=reason)
+        _settle(invoice)
+        return note
+
+
+def apply_event(gateway_name, event):
+    """A gateway's event, applied once by its id. Returns False for one seen before."""
+    try:
+        with db.atomic():
+            GatewayEvent.create(event_id=event.id, gateway=gateway_name, kind=event.kind)
+            if event.kind == "payment_succeeded":
+                invoice = Invoice.get_or_none(Invoice.number == event.invoice_number)
+                if invoice is None:
+                    raise BillingProblem(f"No invoice {event.invoice_number}.")
+                record_payment(invoice, event.amount_cents, gateway_name, event.reference)
+            return True
+    except IntegrityError:
+        return False

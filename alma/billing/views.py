@@ -1,0 +1,139 @@
+"""Invoice pages (by emailed link, or for the signed-in member who owes them), paying,
+receipts, the local test checkout and gateway webhooks."""
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user
+
+from alma.accounts import links
+from alma.billing import gateways, service
+from alma.billing.models import Invoice
+from alma.extensions import csrf, limiter
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+LINK_PROBLEM = "This link has expired or been used already. The newest email about this " \
+               "invoice has a fresh one."
+
+
+def _may_see(invoice):
+    if invoice.id in session.get("invoice_ids", []):
+        return True
+    if current_user.is_authenticated and current_user.provider_id:
+        return current_user.provider_id in (invoice.owed_by_provider_id,
+                                            invoice.collecting_provider_id)
+    return False
+
+
+def invoice_or_404(number):
+    invoice = Invoice.get_or_none(Invoice.number == number)
+    if invoice is None or not _may_see(invoice):
+        abort(404)
+    return invoice
+
+
+@bp.get("/link/<token>")
+def invoice_link(token):
+    link = links.lookup(token, service.INVOICE_LINK)
+    if link is not None and link.subject_id in session.get("invoice_ids", []):
+        return redirect(url_for("billing.invoice", number=Invoice.get_by_id(
+            link.subject_id).number))
+    try:
+        links.check(token, service.INVOICE_LINK)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
+    return render_template("billing/link.html")
+
+
+@bp.post("/link/<token>")
+@limiter.limit("30 per hour")
+def invoice_link_post(token):
+    try:
+        link = links.spend(token, service.INVOICE_LINK)
+    except links.LinkProblem:
+        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
+    session["invoice_ids"] = sorted(set(session.get("invoice_ids", [])) | {link.subject_id})
+    return redirect(url_for("billing.invoice", number=Invoice.get_by_id(link.subject_id).number),
+                    303)
+
+
+@bp.get("/invoices/<number>")
+def invoice(number):
+    found = invoice_or_404(number)
+    return render_template("billing/invoice.html", invoice=found, amounts=service.amounts(found),
+                           paid=request.args.get("paid"))
+
+
+@bp.get("/invoices/<number>/receipt")
+def receipt(number):
+    found = invoice_or_404(number)
+    return render_template("billing/receipt.html", invoice=found, amounts=service.amounts(found))
+
+
+@bp.post("/invoices/<number>/pay")
+@limiter.limit("20 per hour")
+def pay(number):
+    found = invoice_or_404(number)
+    due = service.amounts(found).due
+    if due <= 0:
+        return redirect(url_for("billing.invoice", number=number), 303)
+    gateway = gateways.gateway()
+    checkout = gateway.start_checkout(
+        found, due, success_url=url_for("billing.invoice", number=number, paid=1, _external=True),
+        cancel_url=url_for("billing.invoice", number=number, _external=True))
+    return redirect(checkout.url, 303)
+
+
+@bp.get("/test-checkout/<reference>")
+def test_checkout(reference):
+    if current_app.config["PAYMENT_GATEWAY"] != "local":
+        abort(404)
+    found = invoice_or_404(request.args.get("invoice", ""))
+    amount = request.args.get("amount", "")
+    if not amount.isdigit():
+        abort(400)
+    return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
+                           reference=reference, card=gateways.LocalGateway.TEST_CARD)
+
+
+@bp.post("/test-checkout/<reference>")
+@limiter.limit("30 per hour")
+def test_checkout_post(reference):
+    """The test card pays: the local gateway signs the event and it goes the webhook's way."""
+    if current_app.config["PAYMENT_GATEWAY"] != "local":
+        abort(404)
+    found = invoice_or_404(request.form.get("invoice", ""))
+    amount = request.form.get("amount", "")
+    card = request.form.get("card", "").replace(" ", "")
+    if not amount.isdigit():
+        abort(400)
+    if card != gateways.LocalGateway.TEST_CARD.replace(" ", ""):
+        return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
+                               reference=reference, card=gateways.LocalGateway.TEST_CARD,
+                               problem="Your card was declined (use the test card)."), 402
+    gateway = gateways.LocalGateway()
+    payload = gateway.event_for(found.number, int(amount), reference)
+    try:
+        event = gateway.parse_event(payload, {"Alma-Signature": gateway.sign(payload)})
+        service.apply_event(gateway.name, event)
+    except service.BillingProblem as problem:
+        return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
+                               reference=reference, card=gateways.LocalGateway.TEST_CARD,
+                               problem=str(problem)), 409
+    return redirect(url_for("billing.invoice", number=found.number, paid=1), 303)
+
+
+@bp.post("/webhooks/<name>")
+@csrf.exempt  # a gateway can't send our CSRF token; its signature is checked instead
+@limiter.limit("600 per minute")
+def webhook(name):
+    gateway = gateways.gateway()
+    if name != gateway.name:
+        abort(404)
+    try:
+        event = gateway.parse_event(request.get_data(), request.headers)
+        applied = service.apply_event(gateway.name, event)
+    except gateways.InvalidEvent:
+        return {"error": "invalid event"}, 400
+    except service.BillingProblem as problem:
+        return {"error": str(problem)}, 422
+    return {"applied": applied}, 200
