@@ -1,10 +1,13 @@
 """Every /team route against every kind of visitor: each gets exactly what it should."""
+import datetime
+
 import pytest
 
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.consultations.models import Client
 from alma.matching.models import MatchRequest
+from alma.membership.models import Membership
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -35,13 +38,19 @@ ROUTES = [
 ]
 # The provider's own pages: only a provider (whoever else is signed in gets 403).
 PRACTICE_ROUTES = [("GET", "/practice"), ("POST", "/practice"), ("POST", "/practice/visibility"),
-                   ("GET", "/inbox")]
+                   ("GET", "/inbox"), ("GET", "/practice/billing"),
+                   ("POST", "/practice/billing/pause"), ("POST", "/practice/billing/cancel"),
+                   ("GET", "/practice/leave"), ("POST", "/practice/leave"),
+                   ("GET", "/practice/clients"), ("POST", "/practice/clients"),
+                   ("GET", "/practice/clients.csv"), ("GET", "/practice/invoices.csv")]
 
 
 @pytest.fixture
 def world(db):
     factories.operate_in("CA")
     provider = factories.provider(email="prov@example.com")
+    Membership.create(provider=provider, fee_cents=12500, billing_day=5,
+                      started_on=datetime.date(2026, 1, 5))
     client = Client.create(email="x@example.org", name="Xan Client", state="CA")
     match = MatchRequest.create(client=client, origin="client_form", state="CA", due_at=utcnow())
     other = User.create(email="other@alma.example", name="Other", roles="growth")
