@@ -33,7 +33,11 @@ def make_database(url, pool_size=8):
     if parsed.scheme == "sqlite":
         # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory:
         path = unquote(url.split("sqlite:///", 1)[1]) if url.startswith("sqlite:///") else ""
-        return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+        # BEGIN IMMEDIATE: a transaction takes the write lock when it starts, so
+        # concurrent writers (the web app, workers) wait their turn under
+        # busy_timeout instead of failing with "database is locked" when a
+        # transaction that began by reading tries to write.
+        return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if parsed.scheme in {"postgres", "postgresql"}:
         params = {
             "host": parsed.hostname,

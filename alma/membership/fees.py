@@ -69,9 +69,11 @@ def invoice_fees(on=None):
     """Issue each member's fee for the period that has begun; returns how many were issued."""
     on = on or today()
     issued = 0
-    members = (Membership.select(Membership, Provider).join(Provider)
-               .where(Membership.left_on.is_null()
-                      & (Membership.ends_on.is_null() | (Membership.ends_on > on))))
+    # Read the list first: on SQLite, a cursor left open across the writes below
+    # would pin an old snapshot and make them fail when another worker writes.
+    members = list(Membership.select(Membership, Provider).join(Provider)
+                   .where(Membership.left_on.is_null()
+                          & (Membership.ends_on.is_null() | (Membership.ends_on > on))))
     for membership in members:
         start_day, end_day = period_for(membership, on)
         if start_day < membership.started_on or is_paused(membership, start_day):
