@@ -86,12 +86,21 @@ def from_environment(instance_path, environ=None):
         "EXPIRE_REQUEST_AFTER_DAYS": int(env.get("ALMA_EXPIRE_REQUEST_AFTER_DAYS", "14")),
         # Billing: the membership fee, and how payments are taken.
         "MEMBERSHIP_FEE_CENTS": int(env.get("ALMA_MEMBERSHIP_FEE_CENTS", "12500")),
-        "PAYMENT_GATEWAY": env.get("ALMA_PAYMENT_GATEWAY", "local"),  # or "stripe"
+        # "stripe", "local" (the test checkout: no money moves, any visitor can
+        # "pay" with the test card) or "none" (no online payment). Production
+        # never takes test payments unless told to, e.g. on a staging server.
+        "PAYMENT_GATEWAY": env.get("ALMA_PAYMENT_GATEWAY",
+                                   "none" if mode == "production" else "local"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        # Another address for Stripe's API (stripe-mock on a staging server).
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         # The Client Matching team's target: a proposal within so many business days.
         "MATCH_TARGET_BUSINESS_DAYS": int(env.get("ALMA_MATCH_TARGET_BUSINESS_DAYS", "1")),
     }
+
+
+GATEWAYS = ("stripe", "local", "none")
 
 
 def check_can_serve(config):
@@ -102,3 +111,10 @@ def check_can_serve(config):
             "(python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or run with ALMA_ENV=development for the local demo."
         )
+    gateway = config.get("PAYMENT_GATEWAY")
+    if gateway not in GATEWAYS:
+        raise ConfigError(f"ALMA_PAYMENT_GATEWAY must be one of {', '.join(GATEWAYS)}.")
+    if gateway == "stripe" and not (config.get("STRIPE_SECRET_KEY")
+                                    and config.get("STRIPE_WEBHOOK_SECRET")):
+        raise ConfigError("ALMA_PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and "
+                          "STRIPE_WEBHOOK_SECRET.")

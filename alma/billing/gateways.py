@@ -20,6 +20,10 @@ class InvalidEvent(Exception):
     """A webhook whose signature, age or shape is wrong: nothing is applied."""
 
 
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached or refused the request: try again later."""
+
+
 @dataclass
 class Checkout:
     url: str
@@ -89,14 +93,22 @@ class StripeGateway:
 
     name = "stripe"
 
-    def __init__(self, secret_key, webhook_secret):
+    def __init__(self, secret_key, webhook_secret, api_base=None):
         import stripe
 
         self.stripe = stripe
-        self.client = stripe.StripeClient(secret_key)
+        self.client = stripe.StripeClient(
+            secret_key, base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=1)
         self.webhook_secret = webhook_secret
 
     def start_checkout(self, invoice, amount_cents, success_url, cancel_url):
+        try:
+            return self._start_checkout(invoice, amount_cents, success_url, cancel_url)
+        except self.stripe.StripeError as problem:
+            raise GatewayUnavailable(str(problem)) from problem
+
+    def _start_checkout(self, invoice, amount_cents, success_url, cancel_url):
         session = self.client.v1.checkout.sessions.create(params={
             "mode": "payment",
             "line_items": [{"quantity": 1, "price_data": {
@@ -133,8 +145,16 @@ class StripeGateway:
         return made.id
 
 
+def available():
+    """Whether invoices can be paid online here (ALMA_PAYMENT_GATEWAY is not "none")."""
+    return current_app.config["PAYMENT_GATEWAY"] in ("stripe", "local")
+
+
 def gateway():
     config = current_app.config
     if config["PAYMENT_GATEWAY"] == "stripe":
-        return StripeGateway(config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"])
-    return LocalGateway()
+        return StripeGateway(config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"],
+                             config["STRIPE_API_BASE"])
+    if config["PAYMENT_GATEWAY"] == "local":
+        return LocalGateway()
+    return None

@@ -106,7 +106,8 @@ def record_payment(invoice, amount_cents, gateway, reference):
         invoice = Invoice.select().where(Invoice.id == invoice.id).get()
         due = amounts(invoice).due
         if amount_cents > due:
-            raise BillingProblem(f"This pays {amount_cents} cents but only {due} are due.")
+            raise BillingProblem(f"This would pay ${amount_cents / 100:,.2f}, but only "
+                                 f"${due / 100:,.2f} is due.")
         try:
             with db.atomic():
                 payment = Payment.create(invoice=invoice, amount_cents=amount_cents,

@@ -56,11 +56,15 @@ def invoice_link_post(token):
                     303)
 
 
+def _invoice_page(found, problem=None, status=200):
+    return render_template("billing/invoice.html", invoice=found, amounts=service.amounts(found),
+                           paid=request.args.get("paid"), can_pay=gateways.available(),
+                           problem=problem), status
+
+
 @bp.get("/invoices/<number>")
 def invoice(number):
-    found = invoice_or_404(number)
-    return render_template("billing/invoice.html", invoice=found, amounts=service.amounts(found),
-                           paid=request.args.get("paid"))
+    return _invoice_page(invoice_or_404(number))
 
 
 @bp.get("/invoices/<number>/receipt")
@@ -77,9 +81,17 @@ def pay(number):
     if due <= 0:
         return redirect(url_for("billing.invoice", number=number), 303)
     gateway = gateways.gateway()
-    checkout = gateway.start_checkout(
-        found, due, success_url=url_for("billing.invoice", number=number, paid=1, _external=True),
-        cancel_url=url_for("billing.invoice", number=number, _external=True))
+    if gateway is None:
+        return _invoice_page(found, "Online payment isn't set up here.", 409)
+    try:
+        checkout = gateway.start_checkout(
+            found, due, success_url=url_for("billing.invoice", number=number, paid=1,
+                                            _external=True),
+            cancel_url=url_for("billing.invoice", number=number, _external=True))
+    except gateways.GatewayUnavailable:
+        current_app.logger.exception("could not start a checkout for %s", number)
+        return _invoice_page(found, "We couldn't reach our payment provider. Nothing was "
+                                    "charged; please try again in a few minutes.", 503)
     return redirect(checkout.url, 303)
 
 
@@ -110,6 +122,9 @@ def test_checkout_post(reference):
         return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
                                reference=reference, card=gateways.LocalGateway.TEST_CARD,
                                problem="Your card was declined (use the test card)."), 402
+    if service.amounts(found).due == 0:
+        # Paid already (a second tab, a second click): nothing more to take.
+        return redirect(url_for("billing.invoice", number=found.number), 303)
     gateway = gateways.LocalGateway()
     payload = gateway.event_for(found.number, int(amount), reference)
     try:
@@ -127,7 +142,7 @@ def test_checkout_post(reference):
 @limiter.limit("600 per minute")
 def webhook(name):
     gateway = gateways.gateway()
-    if name != gateway.name:
+    if gateway is None or name != gateway.name:
         abort(404)
     try:
         event = gateway.parse_event(request.get_data(), request.headers)

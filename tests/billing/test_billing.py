@@ -108,6 +108,24 @@ def test_the_payer_opens_the_invoice_by_link_and_pays_once(
     assert "Receipt" in receipt and "$150" in receipt
 
 
+def test_paying_in_two_tabs_pays_once(app, client, client_row, mailbox, deliver):
+    with app.app_context():
+        invoice = issue(client_row)
+    page = client.get(open_invoice(client, mailbox, deliver))
+    token = csrf_token_from(page)
+    tabs = [client.post(f"/billing/invoices/{invoice.number}/pay", data={"csrf_token": token})
+            .headers["Location"].split("/test-checkout/")[1].split("?")[0] for _ in range(2)]
+    assert tabs[0] != tabs[1]
+    data = {"csrf_token": token, "invoice": invoice.number, "amount": "15000",
+            "card": "4242 4242 4242 4242"}
+    paid = [client.post(f"/billing/test-checkout/{reference}", data=data) for reference in tabs]
+    assert [r.status_code for r in paid] == [303, 303]
+    assert paid[1].headers["Location"].endswith(f"/billing/invoices/{invoice.number}")
+    assert Payment.select().count() == 1
+    with app.app_context(), pytest.raises(service.BillingProblem, match=r"only \$0.00 is due"):
+        service.record_payment(Invoice.get_by_id(invoice.id), 15000, "local", "another")
+
+
 def test_a_declined_card_pays_nothing(app, client, client_row, mailbox, deliver):
     with app.app_context():
         invoice = issue(client_row)
@@ -200,3 +218,66 @@ def test_stripe_webhooks_are_verified_by_the_stripe_sdk_and_applied_once(app, cl
         assert client.post("/billing/webhooks/local", data=b"{}").status_code == 404
     finally:
         app.config.update(saved)
+
+
+def test_without_a_gateway_invoices_show_how_to_pay_and_nothing_takes_a_payment(
+        app, client, client_row, mailbox, deliver):
+    with app.app_context():
+        invoice = issue(client_row)
+    page_url = open_invoice(client, mailbox, deliver)
+    saved = app.config["PAYMENT_GATEWAY"]
+    app.config["PAYMENT_GATEWAY"] = "none"
+    try:
+        page = client.get(page_url)
+        text = page.get_data(as_text=True)
+        assert "isn't set up here yet" in text and "Pay $150" not in text
+        token = csrf_token_from(client.get("/sign-in"))
+        assert client.post(f"/billing/invoices/{invoice.number}/pay",
+                           data={"csrf_token": token}).status_code == 409
+        assert client.get(f"/billing/test-checkout/x?invoice={invoice.number}&amount=15000"
+                          ).status_code == 404
+        payload, signature = local_event(invoice, 15000, "ref-none", app)
+        assert client.post("/billing/webhooks/local", data=payload,
+                           headers={"Alma-Signature": signature}).status_code == 404
+        assert Payment.select().count() == 0
+    finally:
+        app.config["PAYMENT_GATEWAY"] = saved
+
+
+def test_stripe_out_of_reach_charges_nothing_and_says_so(app, client, client_row, mailbox,
+                                                         deliver):
+    with app.app_context():
+        invoice = issue(client_row)
+    page = client.get(open_invoice(client, mailbox, deliver))
+    saved = {k: app.config[k] for k in ("PAYMENT_GATEWAY", "STRIPE_SECRET_KEY",
+                                        "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")}
+    # Port 9 (discard) on loopback: nothing listens, so the connection is refused.
+    app.config.update(PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_test_unreachable",
+                      STRIPE_WEBHOOK_SECRET="whsec_x", STRIPE_API_BASE="http://127.0.0.1:9")
+    try:
+        response = client.post(f"/billing/invoices/{invoice.number}/pay",
+                               data={"csrf_token": csrf_token_from(page)})
+        assert response.status_code == 503
+        assert "Nothing was charged" in response.get_data(as_text=True)
+        assert Payment.select().count() == 0
+    finally:
+        app.config.update(saved)
+
+
+@pytest.mark.parametrize("settings,problem", [
+    ({"PAYMENT_GATEWAY": "paypal"}, "must be one of"),
+    ({"PAYMENT_GATEWAY": "stripe"}, "needs STRIPE_SECRET_KEY"),
+])
+def test_payment_settings_that_cannot_work_are_refused(settings, problem):
+    from alma.config import ConfigError, check_can_serve
+
+    with pytest.raises(ConfigError, match=problem):
+        check_can_serve({"SECRET_KEY": "k", **settings})
+
+
+def test_production_takes_no_test_payments_unless_told_to():
+    from alma.config import from_environment
+
+    production = from_environment(environ={"ALMA_ENV": "production", "SECRET_KEY": "k"},
+                                  instance_path="/tmp")
+    assert production["PAYMENT_GATEWAY"] == "none"

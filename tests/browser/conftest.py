@@ -63,12 +63,21 @@ def _delete_directory():
     from alma.audit import AuditEvent
     from alma.consultations.models import Client, ConsultationRequest, WaitlistEntry
     from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
+    from alma.billing.models import (
+        CreditNote, GatewayEvent, Invoice, InvoiceLine, Payment, Refund)
     from alma.mail.models import OutboundEmail
+    from alma.membership.models import (
+        ApplicationLicense, Membership, MembershipApplication, MembershipPause, OnboardingSlot,
+        OutsideClient)
 
     with database.atomic():
-        for model in (AuditEvent, MatchOpportunity, MatchProposal, MatchRequest, WaitlistEntry, ConsultationRequest, Client,
-                      EmailLink, User, OutboundEmail, Listing, NetworkParticipation,
-                      ProviderLanguage, ProviderModality, ProviderSpecialty, License, Provider):
+        for model in (AuditEvent, GatewayEvent, Refund, Payment, CreditNote, InvoiceLine, Invoice,
+                      MembershipPause, Membership, OutsideClient, OnboardingSlot,
+                      ApplicationLicense, MembershipApplication,
+                      MatchOpportunity, MatchProposal, MatchRequest, WaitlistEntry,
+                      ConsultationRequest, Client, EmailLink, User, OutboundEmail, Listing,
+                      NetworkParticipation, ProviderLanguage, ProviderModality, ProviderSpecialty,
+                      License, Provider):
             model.delete().execute()
         ServiceState.update(operating=False, launched_on=None).execute()
 
