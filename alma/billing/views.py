@@ -95,45 +95,47 @@ def pay(number):
     return redirect(checkout.url, 303)
 
 
-@bp.get("/test-checkout/<reference>")
-def test_checkout(reference):
+def _test_checkout(values):
+    """The invoice and amount a local test checkout is for (404 unless the local gateway)."""
     if current_app.config["PAYMENT_GATEWAY"] != "local":
         abort(404)
-    found = invoice_or_404(request.args.get("invoice", ""))
-    amount = request.args.get("amount", "")
+    found = invoice_or_404(values.get("invoice", ""))
+    amount = values.get("amount", "")
     if not amount.isdigit():
         abort(400)
-    return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
-                           reference=reference, card=gateways.LocalGateway.TEST_CARD)
+    return found, int(amount)
+
+
+def _test_checkout_page(found, amount, reference, problem=None, status=200):
+    return render_template("billing/test_checkout.html", invoice=found, amount=amount,
+                           reference=reference, card=gateways.LocalGateway.TEST_CARD,
+                           problem=problem), status
+
+
+@bp.get("/test-checkout/<reference>")
+def test_checkout(reference):
+    return _test_checkout_page(*_test_checkout(request.args), reference)
 
 
 @bp.post("/test-checkout/<reference>")
 @limiter.limit("30 per hour")
 def test_checkout_post(reference):
     """The test card pays: the local gateway signs the event and it goes the webhook's way."""
-    if current_app.config["PAYMENT_GATEWAY"] != "local":
-        abort(404)
-    found = invoice_or_404(request.form.get("invoice", ""))
-    amount = request.form.get("amount", "")
+    found, amount = _test_checkout(request.form)
     card = request.form.get("card", "").replace(" ", "")
-    if not amount.isdigit():
-        abort(400)
     if card != gateways.LocalGateway.TEST_CARD.replace(" ", ""):
-        return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
-                               reference=reference, card=gateways.LocalGateway.TEST_CARD,
-                               problem="Your card was declined (use the test card)."), 402
+        return _test_checkout_page(found, amount, reference,
+                                   "Your card was declined (use the test card).", 402)
     if service.amounts(found).due == 0:
         # Paid already (a second tab, a second click): nothing more to take.
         return redirect(url_for("billing.invoice", number=found.number), 303)
     gateway = gateways.LocalGateway()
-    payload = gateway.event_for(found.number, int(amount), reference)
+    payload = gateway.event_for(found.number, amount, reference)
     try:
         event = gateway.parse_event(payload, {"Alma-Signature": gateway.sign(payload)})
         service.apply_event(gateway.name, event)
     except service.BillingProblem as problem:
-        return render_template("billing/test_checkout.html", invoice=found, amount=int(amount),
-                               reference=reference, card=gateways.LocalGateway.TEST_CARD,
-                               problem=str(problem)), 409
+        return _test_checkout_page(found, amount, reference, str(problem), 409)
     return redirect(url_for("billing.invoice", number=found.number, paid=1), 303)
 
 
