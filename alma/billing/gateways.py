@@ -139,9 +139,13 @@ class StripeGateway:
             raise InvalidEvent(f"malformed event: {problem}")
 
     def refund(self, payment, amount_cents):
-        session = self.client.v1.checkout.sessions.retrieve(payment.reference)
-        made = self.client.v1.refunds.create(params={
-            "payment_intent": session.payment_intent, "amount": amount_cents})
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(payment.reference)
+            made = self.client.v1.refunds.create(params={
+                "payment_intent": session.payment_intent, "amount": amount_cents}, options={
+                "idempotency_key": f"refund-{payment.reference}-{amount_cents}"})
+        except self.stripe.StripeError as problem:
+            raise GatewayUnavailable(str(problem)) from problem
         return made.id
 
 

@@ -9,7 +9,7 @@ from alma.accounts import links
 from alma.billing.models import (OPEN, PAID, CreditNote, GatewayEvent, Invoice, InvoiceLine,
                                  Payment, Refund)
 from alma.clock import today, utcnow
-from alma.db import db
+from alma.db import db, is_postgres
 from alma.mail import service as mail
 from alma.web import absolute_url
 
@@ -55,6 +55,8 @@ def _settle(invoice):
         invoice.status = status
         invoice.paid_at = utcnow() if status == PAID else None
         invoice.save()
+        if status == PAID:
+            _after_paid(invoice)
     return invoice
 
 
@@ -95,31 +97,40 @@ def payer_email(invoice):
     return invoice.owed_by_client.email
 
 
-def record_payment(invoice, amount_cents, gateway, reference):
-    """Record a payment once per gateway reference; returns (payment, new)."""
+def record_payment(invoice, amount_cents, gateway, reference, returning_excess_through=None):
+    """Record a payment once per gateway reference; returns (payment, new).
+
+    More than is due is refused, unless the money was already taken (a gateway
+    reports it): then the whole payment is recorded and the excess is refunded
+    through `returning_excess_through`, the gateway that took it.
+    """
     existing = Payment.get_or_none(Payment.reference == reference)
     if existing is not None:
         return existing, False
     if amount_cents <= 0:
         raise BillingProblem("A payment is a positive amount.")
     with db.atomic():
-        invoice = Invoice.select().where(Invoice.id == invoice.id).get()
+        query = Invoice.select().where(Invoice.id == invoice.id)
+        # One payment at a time per invoice (SQLite's transactions already take the write lock).
+        invoice = (query.for_update() if is_postgres() else query).get()
         due = amounts(invoice).due
-        if amount_cents > due:
+        excess = amount_cents - max(due, 0)
+        if excess > 0 and returning_excess_through is None:
             raise BillingProblem(f"This would pay ${amount_cents / 100:,.2f}, but only "
-                                 f"${due / 100:,.2f} is due.")
+                                 f"${max(due, 0) / 100:,.2f} is due.")
         try:
             with db.atomic():
                 payment = Payment.create(invoice=invoice, amount_cents=amount_cents,
                                          gateway=gateway, reference=reference)
         except IntegrityError:  # the same payment, reported twice at once
             return Payment.get(Payment.reference == reference), False
+        if excess > 0:
+            refund(payment, excess, "Paid more than was due: the difference goes back.",
+                   gateway=returning_excess_through)
         _settle(invoice)
         mail.queue("payment_receipt", payer_email(invoice),
                    dedupe_key=f"payment:{payment.id}:receipt", invoice=invoice,
-                   payment=payment, url=invoice_link(invoice))
-        if invoice.status == PAID:
-            _after_paid(invoice)
+                   payment=payment, returned=max(excess, 0), url=invoice_link(invoice))
         return payment, True
 
 
@@ -154,16 +165,18 @@ def credit(invoice, amount_cents, reason):
         return note
 
 
-def apply_event(gateway_name, event):
+def apply_event(gateway, event):
     """A gateway's event, applied once by its id. Returns False for one seen before."""
     try:
         with db.atomic():
-            GatewayEvent.create(event_id=event.id, gateway=gateway_name, kind=event.kind)
+            GatewayEvent.create(event_id=event.id, gateway=gateway.name, kind=event.kind)
             if event.kind == "payment_succeeded":
                 invoice = Invoice.get_or_none(Invoice.number == event.invoice_number)
                 if invoice is None:
                     raise BillingProblem(f"No invoice {event.invoice_number}.")
-                record_payment(invoice, event.amount_cents, gateway_name, event.reference)
+                # The payer's money is taken already: more than is due goes back.
+                record_payment(invoice, event.amount_cents, gateway.name, event.reference,
+                               returning_excess_through=gateway)
             return True
     except IntegrityError:
         return False

@@ -133,7 +133,7 @@ def test_checkout_post(reference):
     payload = gateway.event_for(found.number, amount, reference)
     try:
         event = gateway.parse_event(payload, {"Alma-Signature": gateway.sign(payload)})
-        service.apply_event(gateway.name, event)
+        service.apply_event(gateway, event)
     except service.BillingProblem as problem:
         return _test_checkout_page(found, amount, reference, str(problem), 409)
     return redirect(url_for("billing.invoice", number=found.number, paid=1), 303)
@@ -148,9 +148,13 @@ def webhook(name):
         abort(404)
     try:
         event = gateway.parse_event(request.get_data(), request.headers)
-        applied = service.apply_event(gateway.name, event)
+        applied = service.apply_event(gateway, event)
     except gateways.InvalidEvent:
         return {"error": "invalid event"}, 400
+    except gateways.GatewayUnavailable:
+        # Nothing was recorded; the gateway sends the event again later.
+        current_app.logger.exception("could not apply a %s event", name)
+        return {"error": "try again later"}, 503
     except service.BillingProblem as problem:
         return {"error": str(problem)}, 422
     return {"applied": applied}, 200

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alma.billing import gateways, service
-from alma.billing.models import PAID, GatewayEvent, Invoice, Payment
+from alma.billing.models import PAID, GatewayEvent, Invoice, Payment, Refund
 from alma.clock import today
 from alma.consultations.models import Client
 from tests.conftest import csrf_token_from, link_in
@@ -182,6 +182,29 @@ def test_a_replayed_webhook_is_applied_once(app, client, client_row):
                         headers={"Alma-Signature": signature})
     assert first.get_json() == {"applied": True} and again.get_json() == {"applied": False}
     assert Payment.select().count() == 1
+
+
+def test_money_taken_twice_is_recorded_and_the_excess_goes_back(app, client, client_row,
+                                                                  mailbox, deliver):
+    """Two checkouts both paid at the gateway: the second is kept on record and refunded."""
+    with app.app_context():
+        invoice = issue(client_row, email=False)
+    for reference in ("ref-a", "ref-b"):
+        payload, signature = local_event(invoice, 15000, reference, app)
+        response = client.post("/billing/webhooks/local", data=payload,
+                               headers={"Alma-Signature": signature})
+        assert response.get_json() == {"applied": True}
+    assert Payment.select().count() == 2
+    (returned,) = Refund.select()
+    assert returned.amount_cents == 15000 and returned.payment.reference == "ref-b"
+    assert returned.reference.startswith("local_refund_")
+    with app.app_context():
+        settled = service.amounts(Invoice.get_by_id(invoice.id))
+    assert (settled.net_paid, settled.due) == (15000, 0)
+    assert Invoice.get_by_id(invoice.id).status == PAID
+    deliver()
+    receipts = [m.get_body(("plain",)).get_content() for m in mailbox.to("payer@example.org")]
+    assert len(receipts) == 2 and sum("refunded $150" in r for r in receipts) == 1
 
 
 def stripe_signature(payload, secret, timestamp=None):
