@@ -59,6 +59,16 @@ def period_for(membership, on):
     return start_day, start_day + relativedelta(months=1)
 
 
+def fee_for(membership, start_day, end_day, ends_on=None):
+    """The fee for the period [start_day, end_day): in full, or by the day when the
+    membership ends inside it (a cancellation is never charged past its last day)."""
+    ends_on = ends_on or membership.ends_on
+    if ends_on is None or ends_on >= end_day:
+        return membership.fee_cents, end_day
+    days, whole = (ends_on - start_day).days, (end_day - start_day).days
+    return (membership.fee_cents * days + whole // 2) // whole, ends_on
+
+
 def is_paused(membership, day):
     return MembershipPause.select().where(
         (MembershipPause.membership == membership.id) & (MembershipPause.starts_on <= day)
@@ -82,12 +92,12 @@ def invoice_fees(on=None):
                                   & (Invoice.kind == FEE)
                                   & (Invoice.period_start == start_day)).exists():
             continue
+        cents, until = fee_for(membership, start_day, end_day)
         try:
             with db.atomic():
                 billing.issue(
                     FEE, [(f"Alma membership, {start_day:%b %-d} to "
-                           f"{end_day - datetime.timedelta(days=1):%b %-d, %Y}", 1,
-                           membership.fee_cents)],
+                           f"{until - datetime.timedelta(days=1):%b %-d, %Y}", 1, cents)],
                     due_on=start_day + datetime.timedelta(days=DUE_AFTER_DAYS),
                     owed_by_provider=membership.provider, period=(start_day, end_day),
                     email_to=membership.provider.email)
@@ -116,7 +126,9 @@ def chase_unpaid(on=None):
     overdue = (Invoice.select(Invoice.owed_by_provider)
                .where((Invoice.kind == FEE) & (Invoice.status == OPEN)
                       & (Invoice.due_on <= on - datetime.timedelta(days=GRACE_DAYS))))
-    due = (Provider.billing_hold == False) & Provider.id.in_(overdue)  # noqa: E712
+    # Someone who has left is reminded of what they owe, but has no listing to hold.
+    due = ((Provider.billing_hold == False) & (Provider.membership_status != "left")  # noqa: E712
+           & Provider.id.in_(overdue))
 
     def hold(provider):
         directory.reindex([provider.id], on=on)
@@ -155,28 +167,42 @@ class Plan:
     months: int = 0
 
 
-def _fees_between(membership, start, end, on):
+def _fees_between(membership, end, on, ends_on=None):
     """What will still be invoiced from now until `end` (fees not yet issued)."""
     total, day = 0, period_for(membership, on)[0] + relativedelta(months=1)
     while day < end:
-        if day >= start and not is_paused(membership, day):
-            total += membership.fee_cents
+        if not is_paused(membership, day):
+            total += fee_for(membership, day, day + relativedelta(months=1), ends_on)[0]
         day += relativedelta(months=1)
     return total
 
 
+def _still_current(membership):
+    if membership.left_on is not None:
+        raise MembershipProblem("You've left the network: there's no membership to change.")
+    if membership.ends_on is not None:
+        raise MembershipProblem("Your membership already ends on "
+                                f"{membership.ends_on:%B %-d, %Y}.")
+
+
 def plan_pause(membership, months, on=None):
     on = on or today()
+    _still_current(membership)
     if not 1 <= months <= MAX_PAUSE_MONTHS_A_YEAR:
         raise MembershipProblem(f"A pause is 1 to {MAX_PAUSE_MONTHS_A_YEAR} months.")
     starts = effective_month(on)
+    for planned in membership.pauses:
+        if planned.ends_on > starts:
+            raise MembershipProblem(
+                f"You have a pause from {planned.starts_on:%B %-d} to "
+                f"{planned.ends_on:%B %-d, %Y} already.")
     used = sum(_months(p.starts_on, p.ends_on) for p in membership.pauses
                if p.starts_on.year == starts.year)
     if used + months > MAX_PAUSE_MONTHS_A_YEAR:
         raise MembershipProblem(f"You have {MAX_PAUSE_MONTHS_A_YEAR - used} months of pause "
                                 f"left in {starts.year}.")
     return Plan(effective_on=starts, until=starts + relativedelta(months=months),
-                charged_until_then_cents=_fees_between(membership, on, starts, on), months=months)
+                charged_until_then_cents=_fees_between(membership, starts, on), months=months)
 
 
 def _months(start, end):
@@ -185,22 +211,23 @@ def _months(start, end):
 
 def pause(membership, months, on=None):
     plan = plan_pause(membership, months, on)
-    with db.atomic():
-        MembershipPause.create(membership=membership, starts_on=plan.effective_on,
-                               ends_on=plan.until)
-        mail.queue("membership_paused", membership.provider.email, plan=plan,
-                   provider=membership.provider)
+    try:
+        with db.atomic():
+            MembershipPause.create(membership=membership, starts_on=plan.effective_on,
+                                   ends_on=plan.until)
+            mail.queue("membership_paused", membership.provider.email, plan=plan,
+                       provider=membership.provider)
+    except IntegrityError:  # the same pause, confirmed twice at once
+        raise MembershipProblem("That pause is set already.") from None
     return plan
 
 
 def plan_cancel(membership, on=None):
     on = on or today()
-    if membership.ends_on is not None:
-        raise MembershipProblem("Your membership already ends on "
-                                f"{membership.ends_on:%B %-d, %Y}.")
+    _still_current(membership)
     starts = effective_month(on)
     return Plan(effective_on=starts,
-                charged_until_then_cents=_fees_between(membership, on, starts, on))
+                charged_until_then_cents=_fees_between(membership, starts, on, ends_on=starts))
 
 
 def cancel(membership, on=None):

@@ -87,6 +87,9 @@ class MembershipPause(BaseModel):
     ends_on = DateField()  # the first day of the month it ends before
     requested_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        indexes = ((("membership", "starts_on"), True),)
+
 
 class OutsideClient(BaseModel):
     """A client a provider brings from outside the network."""

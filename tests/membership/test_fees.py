@@ -104,7 +104,11 @@ def test_a_cancellation_ends_billing_and_the_listing_on_its_day(app, member):
     provider, membership = member
     plan = run(app, fees.cancel, membership, D(2026, 11, 21))
     assert plan.effective_on == D(2027, 1, 1)
+    # The last period (Dec 5 to Jan 5) is charged only to Dec 31: 27 of its 31 days.
+    assert plan.charged_until_then_cents == (12500 * 27 + 15) // 31 == 10887
     assert run(app, fees.invoice_fees, D(2026, 12, 5)) == 1
+    (last,) = Invoice.select()
+    assert last.total_cents == 10887 and "Dec 5 to Dec 31, 2026" in last.lines[0].description
     assert run(app, leaving.end_cancelled_memberships, D(2026, 12, 31)) == 0
     assert run(app, leaving.end_cancelled_memberships, D(2027, 1, 1)) == 1
     assert run(app, fees.invoice_fees, D(2027, 1, 5)) == 0
@@ -178,3 +182,32 @@ def test_a_provider_adds_a_client_from_outside(app, member):
     assert OutsideClient.get().name == "Ola"
     invoices = http.get("/practice/invoices.csv")
     assert invoices.headers["Content-Type"].startswith("text/csv")
+
+
+def test_pauses_never_overlap_and_nothing_changes_after_leaving(app, member):
+    provider, membership = member
+    run(app, fees.pause, membership, 1, D(2026, 11, 26))  # January
+    with pytest.raises(fees.MembershipProblem, match="pause from January 1"):
+        run(app, fees.pause, Membership.get_by_id(membership.id), 1, D(2026, 12, 1))
+    # Back to back is fine: asked in January, it starts on February 1.
+    run(app, fees.pause, Membership.get_by_id(membership.id), 1, D(2027, 1, 10))
+    assert MembershipPause.select().count() == 2
+    run(app, leaving.leave, Provider.get_by_id(provider.id), D(2027, 1, 12))
+    for change in (lambda m: fees.plan_pause(m, 1, D(2027, 3, 1)),
+                   lambda m: fees.plan_cancel(m, D(2027, 3, 1))):
+        with pytest.raises(fees.MembershipProblem, match="left the network"):
+            run(app, change, Membership.get_by_id(membership.id))
+
+
+def test_someone_who_left_is_reminded_of_what_they_owe_but_not_held(app, member, mailbox,
+                                                                    deliver):
+    provider, _ = member
+    run(app, fees.invoice_fees, D(2026, 12, 5))
+    run(app, leaving.leave, provider, D(2026, 12, 6))
+    deliver()
+    mailbox.clear()
+    assert run(app, fees.chase_unpaid, D(2026, 12, 15)) == 1
+    assert run(app, fees.chase_unpaid, D(2026, 12, 26)) == 1  # the second reminder only
+    assert not Provider.get_by_id(provider.id).billing_hold
+    deliver()
+    assert all("overdue" in m["Subject"] for m in mailbox.to("mo@example.com"))
