@@ -28,3 +28,9 @@ def absolute_url(endpoint, **values):
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
                                        url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def whole_number(text):
+    """A whole number typed as ASCII digits, or None ("²".isdigit() is True, int() refuses it)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None

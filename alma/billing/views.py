@@ -8,6 +8,7 @@ from alma.accounts import links
 from alma.billing import gateways, service
 from alma.billing.models import Invoice
 from alma.extensions import csrf, limiter
+from alma.web import whole_number
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
@@ -100,10 +101,10 @@ def _test_checkout(values):
     if current_app.config["PAYMENT_GATEWAY"] != "local":
         abort(404)
     found = invoice_or_404(values.get("invoice", ""))
-    amount = values.get("amount", "")
-    if not amount.isdigit():
+    amount = whole_number(values.get("amount"))
+    if amount is None:
         abort(400)
-    return found, int(amount)
+    return found, amount
 
 
 def _test_checkout_page(found, amount, reference, problem=None, status=200):

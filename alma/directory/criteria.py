@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from alma import geo
 from alma.directory.models import AGE_GROUPS, FORMATS, GENDERS
+from alma.web import whole_number
 
 RADIUS_CHOICES = (5, 10, 25, 50, 100)
 DEFAULT_RADIUS = 25
@@ -82,9 +83,9 @@ def parse(args, vocab):
                           c, "payment")
 
     if raw["max_rate"]:
-        amount = raw["max_rate"].lstrip("$").replace(",", "")
-        if amount.isdigit() and 1 <= int(amount) <= MAX_RATE_DOLLARS:
-            c.max_rate_cents = int(amount) * 100
+        amount = whole_number(raw["max_rate"].lstrip("$").replace(",", ""))
+        if amount is not None and 1 <= amount <= MAX_RATE_DOLLARS:
+            c.max_rate_cents = amount * 100
         else:
             c.problems["max_rate"] = (
                 f"Enter a price per session in whole dollars, from 1 to {MAX_RATE_DOLLARS}.")
@@ -124,8 +125,8 @@ def parse(args, vocab):
         else:
             c.problems["zip"] = "Enter a 5-digit US zip code, like 10001."
     if raw["radius"]:
-        if raw["radius"].isdigit() and int(raw["radius"]) in RADIUS_CHOICES:
-            c.radius_miles = int(raw["radius"])
+        if whole_number(raw["radius"]) in RADIUS_CHOICES:
+            c.radius_miles = whole_number(raw["radius"])
         else:
             c.problems["radius"] = "Choose a distance: 5, 10, 25, 50 or 100 miles."
 
@@ -147,8 +148,8 @@ def parse(args, vocab):
             c.sort = raw["sort"]
 
     if raw["page"]:
-        if raw["page"].isdigit() and int(raw["page"]) >= 1:
-            c.page = int(raw["page"])
+        if (whole_number(raw["page"]) or 0) >= 1:
+            c.page = whole_number(raw["page"])
         else:
             c.problems["page"] = "That page number isn't valid, so here is the first page."
     return c

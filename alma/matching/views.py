@@ -16,6 +16,7 @@ from alma.matching.forms import MatchForm
 from alma.matching.models import MatchRequest
 from alma.team.access import me, team_required
 from alma.team.forms import CloseForm, ProposeForm, WorkForm
+from alma.web import whole_number
 
 bp = Blueprint("matching", __name__)
 
@@ -169,8 +170,8 @@ def detail(match_id):
 def propose(match_id):
     match = team_match_or_404(match_id)
     form = ProposeForm()
-    provider = Provider.get_or_none(Provider.id == (form.provider_id.data or 0)) \
-        if (form.provider_id.data or "").isdigit() else None
+    provider_id = whole_number(form.provider_id.data)
+    provider = Provider.get_or_none(Provider.id == provider_id) if provider_id else None
     if not form.validate() or provider is None:
         return _detail(match, 422, propose_form=form,
                        problem="Choose a provider and say why, for the client.")
@@ -186,7 +187,7 @@ def propose(match_id):
 @team_required("matching")
 def send_opportunities(match_id):
     match = team_match_or_404(match_id)
-    ids = [int(i) for i in request.form.getlist("provider_id") if i.isdigit()][:10]
+    ids = [i for i in map(whole_number, request.form.getlist("provider_id")) if i][:10]
     providers = list(Provider.select().where(Provider.id.in_(ids))) if ids else []
     try:
         service.send_opportunities(match, providers, me())

@@ -71,7 +71,7 @@ def eligibility(licenses):
 
 
 def npi_is_valid(npi):
-    return len(npi) == 10 and npi.isdigit() and npi[0] in "12" and luhn.is_valid("80840" + npi)
+    return len(npi) == 10 and npi.isascii() and npi.isdigit() and npi[0] in "12" and luhn.is_valid("80840" + npi)
 
 
 @dataclass
@@ -105,17 +105,20 @@ def apply(name, email, phone, npi, gender, practice_name, practice_city, practic
                 decision=verdict.explanation, submission_key=submission_key)
             for lic in licenses:
                 ApplicationLicense.create(application=application, **lic.__dict__)
-            url = None
-            if verdict.may_join:
-                token = links.create(APPLICANT_LINK, application.id, APPLICANT_LINK_TTL)
-                url = absolute_url("membership.applicant_link", token=token)
             mail.queue("application_received", application.email,
                        dedupe_key=f"application:{application.id}:received",
-                       application=application, url=url)
+                       application=application,
+                       url=applicant_url(application) if verdict.may_join else None)
             return application, True
     except IntegrityError:
         return MembershipApplication.get(
             MembershipApplication.submission_key == submission_key), False
+
+
+def applicant_url(application):
+    """A fresh single-use link to the application: every email about the call carries one."""
+    token = links.create(APPLICANT_LINK, application.id, APPLICANT_LINK_TTL)
+    return absolute_url("membership.applicant_link", token=token)
 
 
 # --- Onboarding calls ---------------------------------------------------------------------
@@ -167,10 +170,15 @@ def book(application, slot_id):
         application.save()
         slot = OnboardingSlot.get_by_id(slot_id)
         sequence = _next_sequence(application)
+        if previous is not None and previous.host_id != slot.host_id:
+            # The call left this host's calendar for another's.
+            mail.queue("call_cancelled_host", previous.host.email, application=application,
+                       slot=previous, ics=calendar.cancellation(application, previous, sequence))
+        url = applicant_url(application)
         for to, template in ((application.email, "call_booked"),
                              (slot.host.email, "call_booked_host")):
             mail.queue(template, to, application=application, slot=slot,
-                       moved=previous is not None,
+                       moved=previous is not None, url=url,
                        ics=calendar.invitation(application, slot, sequence))
         return slot
 
@@ -185,9 +193,10 @@ def cancel_call(application):
         application.status = APPLIED
         application.save()
         sequence = _next_sequence(application)
+        url = applicant_url(application)
         for to, template in ((application.email, "call_cancelled"),
                              (slot.host.email, "call_cancelled_host")):
-            mail.queue(template, to, application=application, slot=slot,
+            mail.queue(template, to, application=application, slot=slot, url=url,
                        ics=calendar.cancellation(application, slot, sequence))
 
 
@@ -263,6 +272,11 @@ def reject(application, reason, actor):
         application.notes = (application.notes + "\n" if application.notes else "") + \
             f"Not approved: {reason}"
         application.save()
+        ics = None
+        if slot is not None:  # the call is off: take it out of both calendars
+            ics = calendar.cancellation(application, slot, _next_sequence(application))
+            mail.queue("call_cancelled_host", slot.host.email, application=application,
+                       slot=slot, declined=True, ics=ics)
         mail.queue("application_rejected", application.email,
                    dedupe_key=f"application:{application.id}:rejected",
-                   application=application, reason=reason)
+                   application=application, reason=reason, ics=ics)

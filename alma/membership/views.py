@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from alma import audit
 from alma.accounts import links
+from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.directory import vocab
 from alma.extensions import limiter
@@ -13,6 +14,7 @@ from alma.membership import service
 from alma.membership.forms import ApplyForm, DecisionNotesForm, RejectForm, SlotsForm
 from alma.membership.models import APPLIED, CALL_BOOKED, MembershipApplication, OnboardingSlot
 from alma.team.access import me, team_required
+from alma.web import whole_number
 
 bp = Blueprint("membership", __name__)
 
@@ -110,13 +112,14 @@ def application():
 
 
 @bp.post("/join/application/book")
+@limiter.limit("20 per hour")
 def book():
     current = _applicant_or_401()
-    slot_id = request.form.get("slot_id", "")
+    slot_id = whole_number(request.form.get("slot_id"))
     try:
-        if not slot_id.isdigit():
+        if slot_id is None:
             raise service.ApplicationProblem("Choose a time.")
-        service.book(current, int(slot_id))
+        service.book(current, slot_id)
     except service.ApplicationProblem as problem:
         flash(str(problem))
         return redirect(url_for("membership.application"), 303)
@@ -125,6 +128,7 @@ def book():
 
 
 @bp.post("/join/application/cancel")
+@limiter.limit("20 per hour")
 def cancel():
     current = _applicant_or_401()
     try:
@@ -147,9 +151,10 @@ def applications():
         query = query.where(MembershipApplication.status.in_([APPLIED, CALL_BOOKED]))
     elif status != "all":
         query = query.where(MembershipApplication.status == status)
-    booked = {s.application_id: s for s in OnboardingSlot.select().where(
-        OnboardingSlot.application.is_null(False))}
-    return render_template("membership/applications.html", applications=list(query.limit(200)),
+    applications = list(query.limit(200))
+    booked = {s.application_id: s for s in OnboardingSlot.select(OnboardingSlot, User)
+              .join(User).where(OnboardingSlot.application.in_([a.id for a in applications]))}
+    return render_template("membership/applications.html", applications=applications,
                            status=status, booked=booked)
 
 

@@ -12,6 +12,7 @@ from alma.directory import vocab
 from alma.practice import service
 from alma.practice.forms import ListingForm, OutsideClientForm
 from alma.team.access import me
+from alma.web import whole_number
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -109,8 +110,7 @@ def billing():
 def pause():
     from alma.membership import fees
 
-    months = request.form.get("months", "")
-    months = int(months) if months.isdigit() else 0
+    months = whole_number(request.form.get("months")) or 0
     membership = _membership()
     try:
         if request.form.get("confirm") == "1":
@@ -195,12 +195,15 @@ def _clients(provider):
 @bp.get("/clients")
 @login_required
 def clients():
-    provider = _provider_even_if_left()
+    return _clients_page(_provider_even_if_left(), OutsideClientForm())
+
+
+def _clients_page(provider, form, status=200):
     rows = _clients(provider)
     audit.record_many("viewed", "client_list", [(None, r["client_id"]) for r in rows
                                                 if r["client_id"]], me())
-    return render_template("practice/clients.html", rows=rows, form=OutsideClientForm(),
-                           provider=provider)
+    return render_template("practice/clients.html", rows=rows, form=form,
+                           provider=provider), status
 
 
 @bp.post("/clients")
@@ -211,8 +214,7 @@ def add_client():
     provider = _provider_even_if_left()
     form = OutsideClientForm()
     if not form.validate():
-        return render_template("practice/clients.html", rows=_clients(provider), form=form,
-                               provider=provider), 422
+        return _clients_page(provider, form, 422)
     OutsideClient.create(provider=provider, name=form.name.data.strip(),
                          email=(form.email.data or "").strip().lower() or None,
                          phone=(form.phone.data or "").strip() or None,

@@ -69,7 +69,8 @@ def test_it_keeps_what_was_typed_and_explains_what_it_could_not_use(client, list
     "state=%00", "zip=99999", "q=" + "x" * 5000, "page=99999999999999999999",
     "page=0", "radius=-5", "max_rate=1e9", "sort=distance", "q=%22%2A%28NEAR", "q=%27%3B--",
     "state=CA&state=NY", "specialty=../../etc", "q=%F0%9F%98%80", "accepting=%FF",
-    "zip=941101", "q=AND OR NOT", "q=a:*|b&c",
+    "zip=941101", "q=AND OR NOT", "q=a:*|b&c", "page=%C2%B2", "radius=%C2%B2",
+    "max_rate=%C2%B2", "page=%D9%A3",
 ])
 def test_it_never_fails_on_strange_input(client, listed, query):
     response = client.get(f"/providers?{query}")

@@ -131,6 +131,10 @@ def test_the_billing_page_shows_what_a_change_means_before_confirming(app, membe
     page = http.get("/practice/billing")
     body = page.get_data(as_text=True)
     assert "$125 a month" in body and "cash-pay clients is yours" in body
+    for months in ("²", "x", "", "99"):
+        refused = http.post("/practice/billing/pause", data={
+            "csrf_token": csrf_token_from(page), "months": months})
+        assert refused.status_code == 422 and "1 to 3 months" in refused.get_data(as_text=True)
     preview = http.post("/practice/billing/pause", data={"csrf_token": csrf_token_from(page),
                                                          "months": "1"})
     assert "Before you confirm" in preview.get_data(as_text=True)

@@ -96,6 +96,8 @@ def test_a_pre_licensed_applicant_is_told_kindly_and_kept(client, growth, mailbo
 def test_the_form_checks_what_it_needs_and_keeps_what_was_typed(client, growth):
     bad_npi = apply(client, npi="1234567890")
     assert bad_npi.status_code == 422 and "doesn" in bad_npi.get_data(as_text=True)
+    wide = apply(client, npi="１２３４５６７８９３")  # full-width digits
+    assert wide.status_code == 422
     supervised = apply(client, **{"licenses-0-under_supervision": "y"})
     body = supervised.get_data(as_text=True)
     assert supervised.status_code == 422 and "supervisor" in body
@@ -147,6 +149,47 @@ def test_a_licensed_applicant_books_moves_and_cancels_the_call(
     deliver()
     cancelled = mailbox.to("robin@example.org")[0]
     assert "METHOD:CANCEL" in next(p for p in cancelled.iter_attachments()).get_content()
+
+    # Every email about the call opens the application afresh, long after the first link.
+    for message in (moved, cancelled):
+        later = app.test_client()  # another browser, with no session
+        fresh = link_in(message, "/join/link/")
+        shown = later.get(fresh)
+        assert shown.status_code == 200, (fresh, shown.headers.get("Location"))
+        opened = later.post(fresh, data={"csrf_token": csrf_token_from(shown)})
+        assert opened.status_code == 303
+        assert "Choose a time" in later.get(opened.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_call_moved_to_another_host_or_declined_leaves_no_stale_calendar(
+        app, growth, mailbox, deliver):
+    soon = utcnow().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=2)
+    with app.app_context():
+        other = User.create(email="gus@alma.example", name="Gus Growth", roles="growth")
+        service.publish_slots(growth, [soon])
+        service.publish_slots(other, [soon + datetime.timedelta(hours=1)])
+        application = MembershipApplication.create(
+            name="Ana Apply", email="ana@example.org", npi=npi(77), gender="woman",
+            practice_state="CA", may_join=True, submission_key="ana")
+        first, second = OnboardingSlot.select().order_by(OnboardingSlot.starts_at)
+        service.book(application, first.id)
+        deliver()
+        mailbox.clear()
+        service.book(MembershipApplication.get_by_id(application.id), second.id)
+        deliver()
+        (to_gia,) = mailbox.to("gia@alma.example")
+        assert to_gia["Subject"].startswith("Cancelled")
+        assert "METHOD:CANCEL" in next(to_gia.iter_attachments()).get_content()
+        assert mailbox.to("gus@alma.example")[0]["Subject"].startswith("Moved")
+        mailbox.clear()
+
+        service.reject(MembershipApplication.get_by_id(application.id), "Not now.", growth)
+        deliver()
+        (to_gus,) = mailbox.to("gus@alma.example")
+        assert "wasn't approved" in to_gus.get_body(("plain",)).get_content()
+        (to_ana,) = mailbox.to("ana@example.org")
+        for message in (to_gus, to_ana):
+            assert "METHOD:CANCEL" in next(message.iter_attachments()).get_content()
 
 
 def test_two_applicants_cannot_book_the_same_time(app, growth):
