@@ -4,7 +4,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
                    url_for)
 from flask_login import current_user
 
-from alma.accounts import links
+from alma.accounts import link_pages
 from alma.billing import gateways, service
 from alma.billing.models import Invoice
 from alma.extensions import csrf, limiter
@@ -32,29 +32,25 @@ def invoice_or_404(number):
     return invoice
 
 
+def _invoice_url(invoice_id):
+    return url_for("billing.invoice", number=Invoice.get_by_id(invoice_id).number)
+
+
 @bp.get("/link/<token>")
 def invoice_link(token):
-    link = links.lookup(token, service.INVOICE_LINK)
-    if link is not None and link.subject_id in session.get("invoice_ids", []):
-        return redirect(url_for("billing.invoice", number=Invoice.get_by_id(
-            link.subject_id).number))
-    try:
-        links.check(token, service.INVOICE_LINK)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
-    return render_template("billing/link.html")
+    return link_pages.confirm(
+        token, service.INVOICE_LINK, "billing/link.html", LINK_PROBLEM,
+        lambda invoice_id: _invoice_url(invoice_id)
+        if invoice_id in session.get("invoice_ids", []) else None)
 
 
 @bp.post("/link/<token>")
 @limiter.limit("30 per hour")
 def invoice_link_post(token):
-    try:
-        link = links.spend(token, service.INVOICE_LINK)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
-    session["invoice_ids"] = sorted(set(session.get("invoice_ids", [])) | {link.subject_id})
-    return redirect(url_for("billing.invoice", number=Invoice.get_by_id(link.subject_id).number),
-                    303)
+    def remember(invoice_id):
+        session["invoice_ids"] = sorted(set(session.get("invoice_ids", [])) | {invoice_id})
+        return _invoice_url(invoice_id)
+    return link_pages.spend(token, service.INVOICE_LINK, LINK_PROBLEM, remember)
 
 
 def _invoice_page(found, problem=None, status=200):

@@ -5,7 +5,7 @@ import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from alma import audit
-from alma.accounts import links
+from alma.accounts import link_pages
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.directory import vocab
@@ -72,28 +72,24 @@ def signed_in_applicant():
 
 @bp.get("/join/link/<token>")
 def applicant_link(token):
-    link = links.lookup(token, service.APPLICANT_LINK)
-    current = signed_in_applicant()
-    if link is not None and current is not None and current.id == link.subject_id:
-        return redirect(url_for("membership.application"))
-    try:
-        links.check(token, service.APPLICANT_LINK)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
-    return render_template("membership/link.html")
+    def already_open(application_id):
+        current = signed_in_applicant()
+        if current is not None and current.id == application_id:
+            return url_for("membership.application")
+        return None
+    return link_pages.confirm(token, service.APPLICANT_LINK, "membership/link.html",
+                              LINK_PROBLEM, already_open)
 
 
 @bp.post("/join/link/<token>")
 @limiter.limit("30 per hour")
 def applicant_link_post(token):
-    try:
-        link = links.spend(token, service.APPLICANT_LINK)
-    except links.LinkProblem:
-        return render_template("accounts/link_problem.html", message=LINK_PROBLEM), 410
-    session.clear()
-    session["application_id"] = link.subject_id
-    session["application_seen"] = utcnow().timestamp()
-    return redirect(url_for("membership.application"), 303)
+    def remember(application_id):
+        session.clear()
+        session["application_id"] = application_id
+        session["application_seen"] = utcnow().timestamp()
+        return url_for("membership.application")
+    return link_pages.spend(token, service.APPLICANT_LINK, LINK_PROBLEM, remember)
 
 
 def _applicant_or_401():
