@@ -95,12 +95,33 @@ def from_environment(instance_path, environ=None):
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         # Another address for Stripe's API (stripe-mock on a staging server).
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        # The insurance program: the group that bills (its Tax ID, NPI, address).
+        "GROUP_NAME": env.get("ALMA_GROUP_NAME", "Alma Health Group"),
+        "GROUP_TAX_ID": env.get("ALMA_GROUP_TAX_ID", "12-3456789"),
+        "GROUP_NPI": env.get("ALMA_GROUP_NPI", "1245319599"),
+        "GROUP_ADDRESS": env.get("ALMA_GROUP_ADDRESS", "1 Main Street"),
+        "GROUP_CITY": env.get("ALMA_GROUP_CITY", "New York"),
+        "GROUP_STATE": env.get("ALMA_GROUP_STATE", "NY"),
+        "GROUP_ZIP": env.get("ALMA_GROUP_ZIP", "100010001"),
+        "GROUP_PHONE": env.get("ALMA_GROUP_PHONE", "2125550100"),
+        # Benefit checks: "sandbox" (a local clearinghouse answering documented
+        # test members; no insurer is asked), "http" (a real clearinghouse at
+        # ELIGIBILITY_URL) or "none". Production never answers from the sandbox
+        # unless told to.
+        "ELIGIBILITY_GATEWAY": env.get("ALMA_ELIGIBILITY_GATEWAY",
+                                       "none" if mode == "production" else "sandbox"),
+        "ELIGIBILITY_URL": env.get("ALMA_ELIGIBILITY_URL") or None,
+        "ELIGIBILITY_API_KEY": env.get("ALMA_ELIGIBILITY_API_KEY") or None,
+        "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS", "10")),
+        # Credentialing takes about this long from submission (the group's figure).
+        "CREDENTIALING_EXPECTED_DAYS": int(env.get("ALMA_CREDENTIALING_EXPECTED_DAYS", "45")),
         # The Client Matching team's target: a proposal within so many business days.
         "MATCH_TARGET_BUSINESS_DAYS": int(env.get("ALMA_MATCH_TARGET_BUSINESS_DAYS", "1")),
     }
 
 
 GATEWAYS = ("stripe", "local", "none")
+ELIGIBILITY_GATEWAYS = ("sandbox", "http", "none")
 
 
 def check_can_serve(config):
@@ -111,6 +132,12 @@ def check_can_serve(config):
             "(python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or run with ALMA_ENV=development for the local demo."
         )
+    eligibility = config.get("ELIGIBILITY_GATEWAY")
+    if eligibility not in ELIGIBILITY_GATEWAYS:
+        raise ConfigError("ALMA_ELIGIBILITY_GATEWAY must be one of "
+                          f"{', '.join(ELIGIBILITY_GATEWAYS)}.")
+    if eligibility == "http" and not config.get("ELIGIBILITY_URL"):
+        raise ConfigError("ALMA_ELIGIBILITY_GATEWAY=http needs ALMA_ELIGIBILITY_URL.")
     gateway = config.get("PAYMENT_GATEWAY")
     if gateway not in GATEWAYS:
         raise ConfigError(f"ALMA_PAYMENT_GATEWAY must be one of {', '.join(GATEWAYS)}.")

@@ -45,12 +45,18 @@ class Invoice(BaseModel):
     paid_at = DateTimeField(null=True)
     reminded_count = IntegerField(default=0)
     last_reminded_on = DateField(null=True)
+    # Set by the worker the day after the due date passes unpaid.
+    overdue_since = DateField(null=True)
+    # For a client's invoice: the provider whose client they are (told when it is overdue).
+    treating_provider = ForeignKeyField(Provider, null=True, backref="client_invoices",
+                                        index=False, on_delete="RESTRICT")
 
     class Meta:
         indexes = (
             # One membership invoice per member per period, whatever runs at once.
             (("owed_by_provider", "kind", "period_start"), True),
             (("status", "due_on"), False),
+            (("treating_provider", "status"), False),
         )
 
     @property

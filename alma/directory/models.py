@@ -114,6 +114,9 @@ class Provider(BaseModel):
     sliding_scale = BooleanField(default=False)
     sliding_scale_min_cents = IntegerField(null=True)
     cancellation_policy = TextField(default="")
+    # Fees under that policy (None: no fee). Never billed to an insurer.
+    late_cancel_fee_cents = IntegerField(null=True)
+    no_show_fee_cents = IntegerField(null=True)
     contact_by_email = BooleanField(default=True)
     contact_by_text = BooleanField(default=False)
     accepting_new_clients = BooleanField(default=False)
