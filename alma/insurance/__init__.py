@@ -1,0 +1,1 @@
+"""Insurance claims: X12 837P writing and validation."""
