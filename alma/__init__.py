@@ -46,8 +46,10 @@ def create_app(config=None):
     from alma.consultations.inbox import bp as inbox_bp
     from alma.consultations.views import bp as consultations_bp
     from alma.directory.views import bp as directory_bp
+    from alma.insurance.views import bp as insurance_bp
     from alma.matching.views import bp as matching_bp
     from alma.membership.views import bp as membership_bp
+    from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes)
     from alma.practice.views import bp as practice_bp
     from alma.team.views import bp as team_bp
 
@@ -62,6 +64,7 @@ def create_app(config=None):
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(billing_bp)
+    app.register_blueprint(insurance_bp)
     if app.config["ALMA_ENV"] == "development":
         from alma.mail.views import bp as dev_mail_bp
 

@@ -113,6 +113,10 @@ def from_environment(instance_path, environ=None):
         "ELIGIBILITY_URL": env.get("ALMA_ELIGIBILITY_URL") or None,
         "ELIGIBILITY_API_KEY": env.get("ALMA_ELIGIBILITY_API_KEY") or None,
         "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS", "10")),
+        # The payers whose networks the group contracts with (slugs, in order).
+        "PROGRAM_PAYERS": [slug.strip() for slug in env.get("ALMA_PROGRAM_PAYERS",
+                                                            "optum,aetna").split(",")
+                           if slug.strip()],
         # Credentialing takes about this long from submission (the group's figure).
         "CREDENTIALING_EXPECTED_DAYS": int(env.get("ALMA_CREDENTIALING_EXPECTED_DAYS", "45")),
         # The Client Matching team's target: a proposal within so many business days.

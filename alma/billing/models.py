@@ -16,6 +16,7 @@ KINDS = {
     "membership_fee": "Membership fee",
     "copay": "Copay",
     "coinsurance": "Coinsurance",
+    "deductible": "Deductible",
     "cancellation_fee": "Cancellation fee",
     "missed_visit": "Missed visit",
     "self_pay_session": "Self-pay session",

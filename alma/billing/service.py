@@ -62,7 +62,7 @@ def _settle(invoice):
 
 def issue(kind, lines, due_on, owed_by_provider=None, owed_by_client=None,
           collected_by="group", collecting_provider=None, period=(None, None), memo="",
-          email_to=None):
+          email_to=None, treating_provider=None):
     """Issue an invoice with its lines ((description, quantity, unit_cents) each)."""
     if not lines or any(q <= 0 or unit < 0 for _, q, unit in lines):
         raise BillingProblem("An invoice needs lines with positive quantities.")
@@ -72,7 +72,7 @@ def issue(kind, lines, due_on, owed_by_provider=None, owed_by_client=None,
         invoice = Invoice.create(
             number=uuid.uuid4().hex, kind=kind, owed_by_provider=owed_by_provider,
             owed_by_client=owed_by_client, collected_by=collected_by,
-            collecting_provider=collecting_provider,
+            collecting_provider=collecting_provider, treating_provider=treating_provider,
             total_cents=sum(q * unit for _, q, unit in lines), issued_on=today(), due_on=due_on,
             period_start=period[0], period_end=period[1], memo=memo)
         invoice.number = f"AL-{invoice.issued_on.year}-{invoice.id:06d}"

@@ -1,7 +1,7 @@
 """What a client pays for a visit under their benefits, and how sure we are of it.
 
 The rule (DOMAIN.md, and the issue): the deductible first, then coinsurance (a percent of
-what is left of the allowed amount) or else the copay; the out-of-pocket maximum caps the
+what is left of the allowed amount) or the copay; the out-of-pocket maximum caps the
 total; never negative, never more than the allowed amount. All in integer cents.
 
 Where a plan may do better for the client than this rule (some waive the deductible for
@@ -51,12 +51,16 @@ def share(allowed_cents, terms):
     allowed = _at_least_zero(allowed_cents)
     deductible = min(allowed, _at_least_zero(terms.deductible_remaining_cents))
     rest = allowed - deductible
+    # Payers often answer a copay plan with "0% coinsurance" too, and a coinsurance plan
+    # with no copay. Where both are real, the larger one is used: never too low.
+    percent = min(10_000, _at_least_zero(terms.coinsurance_bp))
+    by_percent = (rest * percent + 5_000) // 10_000  # to the nearest cent, half up
+    by_copay = min(rest, _at_least_zero(terms.copay_cents))
     coinsurance = copay = 0
-    if terms.coinsurance_bp is not None:
-        percent = min(10_000, _at_least_zero(terms.coinsurance_bp))
-        coinsurance = (rest * percent + 5_000) // 10_000  # to the nearest cent, half up
-    elif terms.copay_cents is not None:
-        copay = min(rest, _at_least_zero(terms.copay_cents))
+    if by_percent > by_copay:
+        coinsurance = by_percent
+    else:
+        copay = by_copay
     if terms.oop_remaining_cents is not None:
         # The out-of-pocket maximum caps the total: what is over it is taken off the
         # last parts first (the copay or coinsurance, then the deductible).
@@ -98,6 +102,8 @@ def certainty(check, estimate=None):
         lower(LOW, "Your insurer didn't say whether these are in-network benefits.")
     elif check.network == "W":
         lower(MEDIUM, "Your insurer gave the same benefits in and out of network.")
+    if check.copay_cents and check.coinsurance_bp:
+        lower(MEDIUM, "Your insurer gave both a copay and a coinsurance; we show the larger.")
     if check.copay_cents is None and check.coinsurance_bp is None:
         lower(LOW, "Your insurer didn't give a copay or coinsurance for therapy visits.")
     remaining = check.deductible_remaining_cents
@@ -106,7 +112,7 @@ def certainty(check, estimate=None):
     elif remaining > 0:
         lower(MEDIUM, "You haven't met your deductible yet: other claims in process can "
                       "change how much of it this visit uses.")
-        if check.copay_cents is not None and check.coinsurance_bp is None:
+        if check.copay_cents and not check.coinsurance_bp:
             lower(MEDIUM, "Some plans waive the deductible for copay visits: if yours does, "
                           "you'll pay only the copay. We show the higher amount.")
     if check.carved_out_from:

@@ -12,6 +12,7 @@ from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
 from alma.directory.models import NetworkParticipation, Payer, Provider
+from alma.insurance import service as insurance
 from alma.jobs import claim_each
 from alma.mail import service as mail
 from alma.membership.models import Membership
@@ -53,6 +54,7 @@ def leave(provider, on=None):
         Membership.update(left_on=on).where((Membership.provider == provider.id)
                                             & Membership.left_on.is_null()).execute()
         outcomes = payer_outcomes(provider, on)
+        insurance.end_on_leaving_network(provider, on)
         (NetworkParticipation.update(ends_on=on)
          .where((NetworkParticipation.provider == provider.id)
                 & (NetworkParticipation.via == "group")

@@ -45,6 +45,17 @@ def test_the_out_of_pocket_maximum_caps_the_total():
     assert share(12_500, Terms(copay_cents=2_500, oop_remaining_cents=0)).total_cents == 0
 
 
+def test_a_copay_plan_answered_with_zero_coinsurance_pays_the_copay():
+    got = share(12_500, Terms(copay_cents=2_500, coinsurance_bp=0, deductible_remaining_cents=0))
+    assert (got.copay_cents, got.coinsurance_cents) == (2_500, 0)
+
+
+def test_with_both_a_copay_and_coinsurance_the_larger_is_charged():
+    assert share(12_500, Terms(copay_cents=2_000, coinsurance_bp=2_000)).coinsurance_cents \
+        == 2_500
+    assert share(12_500, Terms(copay_cents=3_000, coinsurance_bp=2_000)).copay_cents == 3_000
+
+
 def test_a_copay_is_never_more_than_the_allowed_amount():
     assert share(4_800, Terms(copay_cents=6_000)).copay_cents == 4_800
 

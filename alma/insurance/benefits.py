@@ -1,0 +1,211 @@
+"""Benefit checks and what they mean in money: for a client checking their own plan (kept
+by a random key in their browser session) and for the program's clients (kept with them).
+
+A check that fails (timeout, payer error, unknown member) stores nothing: the person is
+told plainly and may try again. Only a whole answer is stored.
+"""
+import datetime
+import json
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+
+from alma import audit
+from alma.clock import today, utcnow
+from alma.db import db
+from alma.directory.models import Payer
+from alma.insurance import eligibility, responsibility
+from alma.insurance.models import STANDARD_VISIT, EligibilityCheck, FeeSchedule
+from alma.insurance.service import ProgramProblem, network_of
+
+# A check is good for billing from the next business day, for this long.
+CHECK_GOOD_FOR_DAYS = 30
+RECHECK_AFTER_DAYS = 25
+
+
+class CheckUnavailable(Exception):
+    """No check could be made now; str() is a sentence for the person who asked."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def checkable(payer):
+    return bool(payer.checkable_via_optum and payer.clearinghouse_payer_id)
+
+
+def _ask(payer, subscriber):
+    gateway = eligibility.gateway()
+    if gateway is None:
+        raise CheckUnavailable("Automatic benefit checks aren't switched on for this site. "
+                               "Call the number on your insurance card instead; we'll show "
+                               "you what to ask.")
+    config = current_app.config
+    try:
+        return gateway.name, eligibility.check_following_carve_out(
+            gateway, payer.clearinghouse_payer_id, payer.name, subscriber,
+            config["GROUP_NPI"], config["GROUP_NAME"])
+    except eligibility.MemberNotFound as problem:
+        raise CheckUnavailable(str(problem), field="member_id") from None
+    except eligibility.EligibilityUnavailable as problem:
+        raise CheckUnavailable(str(problem)) from None
+
+
+def _store(gateway_name, payer, benefits, **owner):
+    return EligibilityCheck.create(
+        payer=payer, gateway=gateway_name, outcome=benefits.outcome,
+        plan_name=benefits.plan_name, network=benefits.network,
+        copay_cents=benefits.copay_cents, coinsurance_bp=benefits.coinsurance_bp,
+        deductible_cents=benefits.deductible_cents,
+        deductible_remaining_cents=benefits.deductible_remaining_cents,
+        oop_max_cents=benefits.oop_max_cents, oop_remaining_cents=benefits.oop_remaining_cents,
+        service_type=benefits.service_type, carve_out_name=benefits.carve_out_name,
+        carved_out_from=benefits.carved_out_from, coverage_ends_on=benefits.coverage_ends_on,
+        response=json.dumps(benefits.raw, default=str)[:100_000], **owner)
+
+
+def check_for_visitor(payer, member_id, first_name, last_name, date_of_birth):
+    """A client checks their own benefits; returns the stored check (with its browser key)."""
+    if not checkable(payer):
+        raise CheckUnavailable(f"We can't check {payer.name} plans automatically yet.",
+                               field="payer")
+    subscriber = eligibility.Subscriber(member_id.strip(), first_name.strip(),
+                                        last_name.strip(), date_of_birth)
+    gateway_name, benefits = _ask(payer, subscriber)
+    with db.atomic():
+        check = _store(gateway_name, payer, benefits, browser_key=secrets.token_urlsafe(32))
+        audit.record("checked", "eligibility_check", check.id, actor_label="visitor")
+        return check
+
+
+def note_answers(payer, copay_cents, coinsurance_bp, deductible_remaining_cents,
+                 oop_remaining_cents, in_network):
+    """A client notes what their insurer told them by phone (for other payers)."""
+    if copay_cents is None and coinsurance_bp is None:
+        raise CheckUnavailable("Enter the copay or the coinsurance your insurer gave you.",
+                               field="copay")
+    with db.atomic():
+        return EligibilityCheck.create(
+            payer=payer, gateway="self_reported", outcome="active",
+            network="Y" if in_network else "U", copay_cents=copay_cents,
+            coinsurance_bp=coinsurance_bp, deductible_remaining_cents=deductible_remaining_cents,
+            oop_remaining_cents=oop_remaining_cents, browser_key=secrets.token_urlsafe(32))
+
+
+def check_for_program_client(program_client, actor=None):
+    """Check a program client's benefits now (the provider asks, or the worker does)."""
+    payer = program_client.payer
+    if not checkable(payer) and payer.clearinghouse_payer_id is None:
+        raise CheckUnavailable(f"{payer.name} has no clearinghouse payer ID set up.")
+    subscriber = eligibility.Subscriber(program_client.member_id, program_client.first_name,
+                                        program_client.last_name, program_client.date_of_birth)
+    gateway = eligibility.gateway()
+    if gateway is None:
+        raise CheckUnavailable("Automatic benefit checks aren't switched on for this site.")
+    config = current_app.config
+    try:
+        benefits = eligibility.check_following_carve_out(
+            gateway, payer.clearinghouse_payer_id, payer.name, subscriber,
+            config["GROUP_NPI"], config["GROUP_NAME"])
+    except eligibility.EligibilityUnavailable as problem:
+        raise CheckUnavailable(str(problem)) from None
+    with db.atomic():
+        check = _store(gateway.name, payer, benefits, program_client=program_client)
+        audit.record("checked", "eligibility_check", check.id, client=program_client.client_id,
+                     actor=actor, actor_label=None if actor else "worker")
+        return check
+
+
+def for_browser(key):
+    if not key:
+        return None
+    return EligibilityCheck.get_or_none(EligibilityCheck.browser_key == key)
+
+
+def previous_business_day(day):
+    day -= datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def check_for_visit(program_client, held_on):
+    """The latest check that lets a visit on `held_on` be billed: made at least one business
+    day before it, and not more than 30 days before. None if there is none."""
+    latest_day = previous_business_day(held_on)
+    earliest = held_on - datetime.timedelta(days=CHECK_GOOD_FOR_DAYS)
+    return (EligibilityCheck.select()
+            .where((EligibilityCheck.program_client == program_client.id)
+                   & (EligibilityCheck.checked_at < datetime.datetime.combine(
+                       latest_day + datetime.timedelta(days=1), datetime.time()))
+                   & (EligibilityCheck.checked_at >= datetime.datetime.combine(
+                       earliest, datetime.time())))
+            .order_by(EligibilityCheck.checked_at.desc()).first())
+
+
+def latest_check(program_client):
+    return (EligibilityCheck.select().where(EligibilityCheck.program_client == program_client.id)
+            .order_by(EligibilityCheck.checked_at.desc()).first())
+
+
+def allowed_cents(payer, cpt_code, on=None):
+    """The group's rate for a code with the program payer whose network covers `payer`."""
+    program_payer = network_of(payer)
+    if program_payer is None:
+        return None
+    row = (FeeSchedule.select().where((FeeSchedule.payer == program_payer.id)
+                                      & (FeeSchedule.cpt_code == cpt_code)
+                                      & (FeeSchedule.starts_on <= (on or today())))
+           .order_by(FeeSchedule.starts_on.desc()).first())
+    return row.allowed_cents if row else None
+
+
+@dataclass
+class Estimate:
+    allowed_cents: int
+    share: responsibility.Share
+    certainty: responsibility.Certainty
+
+    @property
+    def cents(self):
+        return self.share.total_cents
+
+
+def estimate(check, cpt_code=STANDARD_VISIT, on=None):
+    """What a standard visit with a group in-network provider will cost this client."""
+    if check is None or check.outcome != "active":
+        return None
+    allowed = allowed_cents(check.payer, cpt_code, on)
+    if allowed is None:
+        return None
+    return Estimate(allowed, responsibility.share(allowed, responsibility.Terms.of(check)),
+                    responsibility.certainty(check))
+
+
+def recheck_program_clients(on=None):
+    """The worker: keep every program client's check fresh, so a visit is always billable.
+
+    A client is checked when their latest check is older than 25 days (or they have none).
+    A failed check is tried again on the next run.
+    """
+    from alma.insurance.models import ProgramClient
+
+    on = on or today()
+    stale = utcnow() - datetime.timedelta(days=RECHECK_AFTER_DAYS)
+    done = 0
+    for program_client in ProgramClient.select().where(ProgramClient.removed_at.is_null()):
+        latest = latest_check(program_client)
+        if latest is not None and latest.checked_at >= stale:
+            continue
+        try:
+            check_for_program_client(program_client)
+            done += 1
+        except (CheckUnavailable, ProgramProblem):
+            continue
+    return done
+
+
+def payer_named(slug):
+    return Payer.get_or_none(Payer.slug == slug)
