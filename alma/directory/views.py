@@ -1,7 +1,8 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, render_template, request, session,
+                   url_for)
 
 from alma.accounts import links
 from alma.directory import criteria as search_criteria
@@ -24,16 +25,31 @@ def search():
     criteria = search_criteria.parse(request.args, words)
     found = service.search(criteria, page_size=current_app.config["DIRECTORY_PAGE_SIZE"],
                            cap=current_app.config["DIRECTORY_RESULT_CAP"])
+    benefit, costs = _costs([r.provider.id for r in found.results])
     return page_or_partial("directory/search.html", "directory/_results.html",
                            criteria=criteria, found=found,
-                           choices=search_criteria.choices(words))
+                           choices=search_criteria.choices(words), benefit=benefit,
+                           costs=costs)
 
 
 @bp.get("/providers/<slug>")
 def profile(slug):
     found = service.listed_provider_or_404(slug)
+    benefit, costs = _costs([found.provider.id])
     return render_template("directory/profile.html", profile=found, vocab=vocab.current(),
-                           back=_search_we_came_from())
+                           back=_search_we_came_from(), benefit=benefit,
+                           cost=costs.get(found.provider.id))
+
+
+def _costs(provider_ids):
+    """The visitor's benefit check (if they made one) and their cost with each provider."""
+    from alma.insurance import benefits
+    from alma.insurance.views import BROWSER_KEY
+
+    check = benefits.for_browser(session.get(BROWSER_KEY))
+    if check is None:
+        return None, {}
+    return check, benefits.costs_for(check, provider_ids)
 
 
 def _search_we_came_from():

@@ -184,6 +184,25 @@ def estimate(check, cpt_code=STANDARD_VISIT, on=None):
                     responsibility.certainty(check))
 
 
+def costs_for(check, provider_ids, on=None):
+    """{provider id: Estimate} for those in network through the group with the check's payer.
+
+    The group's rate is the same whoever the provider is, so one estimate serves them all.
+    """
+    from alma.directory.models import NetworkParticipation
+
+    found = estimate(check, on=on)
+    if found is None or not provider_ids:
+        return {}
+    on = on or today()
+    rows = NetworkParticipation.select(NetworkParticipation.provider).where(
+        NetworkParticipation.provider.in_(list(provider_ids))
+        & (NetworkParticipation.payer == check.payer_id) & (NetworkParticipation.via == "group")
+        & (NetworkParticipation.starts_on <= on)
+        & (NetworkParticipation.ends_on.is_null() | (NetworkParticipation.ends_on >= on)))
+    return {row.provider_id: found for row in rows}
+
+
 def recheck_program_clients(on=None):
     """The worker: keep every program client's check fresh, so a visit is always billable.
 
