@@ -15,6 +15,7 @@ from alma.insurance.forms import (AnswersForm, BenefitsForm, DecisionForm, Enrol
                                   FeesForm, MoveInForm, VisitForm)
 from alma.insurance.models import SUBMITTED, CredentialingCase, InsuranceEnrollment
 from alma.team.access import me, team_required
+from alma.templating import money
 from alma.web import whole_number
 
 bp = Blueprint("insurance", __name__)
@@ -154,7 +155,7 @@ def move_in():
     try:
         check = benefits.check_for_program_client(program_client, actor=me())
         estimate = benefits.estimate(check)
-        message += (f" Benefits checked: about {estimate.cents / 100:,.2f} dollars a session."
+        message += (f" Benefits checked: about {money(estimate.cents)} a session for them."
                     if estimate else " Benefits checked: see below.")
     except benefits.CheckUnavailable as problem:
         message += f" Their benefits couldn't be checked yet: {problem}"
@@ -306,7 +307,8 @@ def decide(case_id):
             service.deny(found, form.reason.data or "", me())
             flash("Denied; the provider is told why.")
         else:
-            abort(400)
+            return _case_page(found, form, problem="Choose what to do with this case.",
+                              status=422)
     except service.ProgramProblem as problem:
         if problem.field and problem.field in form:
             form[problem.field].errors.append(str(problem))

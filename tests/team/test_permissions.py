@@ -35,6 +35,10 @@ ROUTES = [
     ("POST", "/team/applications/{application}/reject", {"growth"}),
     ("GET", "/team/availability", {"growth"}),
     ("POST", "/team/availability", {"growth"}),
+    ("GET", "/team/credentialing", {"credentialing"}),
+    ("GET", "/team/credentialing?show=all", {"credentialing"}),
+    ("GET", "/team/credentialing/{case}", {"credentialing"}),
+    ("POST", "/team/credentialing/{case}", {"credentialing"}),
 ]
 # The provider's own pages: only a provider (whoever else is signed in gets 403).
 PRACTICE_ROUTES = [("GET", "/practice"), ("POST", "/practice"), ("POST", "/practice/visibility"),
@@ -42,7 +46,12 @@ PRACTICE_ROUTES = [("GET", "/practice"), ("POST", "/practice"), ("POST", "/pract
                    ("POST", "/practice/billing/pause"), ("POST", "/practice/billing/cancel"),
                    ("GET", "/practice/leave"), ("POST", "/practice/leave"),
                    ("GET", "/practice/clients"), ("POST", "/practice/clients"),
-                   ("GET", "/practice/clients.csv"), ("GET", "/practice/invoices.csv")]
+                   ("GET", "/practice/clients.csv"), ("GET", "/practice/invoices.csv"),
+                   ("GET", "/practice/invoices"),
+                   ("GET", "/practice/insurance"), ("POST", "/practice/insurance/enrol"),
+                   ("POST", "/practice/insurance/notice"), ("POST", "/practice/insurance/fees"),
+                   ("POST", "/practice/insurance/clients"),
+                   ("GET", "/practice/sessions"), ("POST", "/practice/sessions")]
 
 
 @pytest.fixture
@@ -59,8 +68,16 @@ def world(db):
     application = MembershipApplication.create(
         name="App Licant", email="app@example.org", npi="1234567893", gender="woman",
         practice_state="CA", may_join=True, submission_key="k")
+    from alma.insurance.models import CredentialingCase, InsuranceEnrollment
+
+    enrollment = InsuranceEnrollment.create(
+        provider=provider, open_for=provider.id, caqh_id="12345678",
+        caqh_attested_on=datetime.date(2026, 11, 1), malpractice_carrier="CPH",
+        malpractice_expires_on=datetime.date(2027, 11, 1), attestation_signed_at=utcnow())
+    case = CredentialingCase.create(enrollment=enrollment, payer=factories.payer("aetna"),
+                                    opened_on=datetime.date(2026, 11, 2))
     return {"provider": provider, "client": client, "match": match, "other": other,
-            "application": application}
+            "application": application, "case": case}
 
 
 def become(http, world, persona):
@@ -87,7 +104,7 @@ def become(http, world, persona):
 def test_team_route(client, world, persona, method, path, roles):
     become(client, world, persona)
     path = path.format(match=world["match"].id, other=world["other"].id,
-                       application=world["application"].id)
+                       application=world["application"].id, case=world["case"].id)
     if method == "GET":
         response = client.get(path)
     else:
