@@ -53,7 +53,10 @@ def claim_each(model, due, stamps, act, limit=1000):
 def registry():
     from alma.consultations import jobs as consultation_jobs
     from alma.directory import honesty
+    from alma.billing import overdue
     from alma.directory import service as directory
+    from alma.insurance import benefits as insurance_benefits
+    from alma.insurance import service as insurance
     from alma.mail import delivery
     from alma.membership import fees, leaving
 
@@ -69,6 +72,9 @@ def registry():
         "invoice-membership-fees": (fees.invoice_fees, 3600),
         "chase-unpaid-fees": (fees.chase_unpaid, 3600),
         "end-cancelled-memberships": (leaving.end_cancelled_memberships, 3600),
+        "overdue-invoices": (overdue.run, 3600),
+        "end-program-opt-outs": (insurance.end_opted_out, 3600),
+        "recheck-program-benefits": (insurance_benefits.recheck_program_clients, 6 * 3600),
         "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
     }
 
