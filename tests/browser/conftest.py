@@ -70,8 +70,13 @@ def _delete_directory():
         ApplicationLicense, Membership, MembershipApplication, MembershipPause, OnboardingSlot,
         OutsideClient)
 
+    from alma.insurance.models import MODELS as INSURANCE_MODELS
+    from alma.insurance.models import FeeSchedule
+
+    # The fee schedule is reference data from the migrations: it stays.
+    committed = [m for m in reversed(INSURANCE_MODELS) if m is not FeeSchedule]
     with database.atomic():
-        for model in (AuditEvent, GatewayEvent, Refund, Payment, CreditNote, InvoiceLine, Invoice,
+        for model in (*committed, AuditEvent, GatewayEvent, Refund, Payment, CreditNote, InvoiceLine, Invoice,
                       MembershipPause, Membership, OutsideClient, OnboardingSlot,
                       ApplicationLicense, MembershipApplication,
                       MatchOpportunity, MatchProposal, MatchRequest, WaitlistEntry,

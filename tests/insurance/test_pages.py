@@ -284,7 +284,7 @@ def test_the_directory_shows_the_cost_beside_providers_in_network_through_alma(c
     before = text(client.get("/providers?state=CA"))
     assert "Your cost" not in before and "Check your insurance benefits" in before
     post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
-    page = client.get("/providers?state=CA&payer=unitedhealthcare")
+    page = client.get("/providers?state=CA&payment=unitedhealthcare")
     cards = text(page).split('class="card"')
     grace = next(c for c in cards if "Grace" in c)
     ivy = next(c for c in cards if "Ivy" in c)
