@@ -136,7 +136,7 @@ def check_can_serve(config):
             "(python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or run with ALMA_ENV=development for the local demo."
         )
-    eligibility = config.get("ELIGIBILITY_GATEWAY")
+    eligibility = config.get("ELIGIBILITY_GATEWAY", "none")
     if eligibility not in ELIGIBILITY_GATEWAYS:
         raise ConfigError("ALMA_ELIGIBILITY_GATEWAY must be one of "
                           f"{', '.join(ELIGIBILITY_GATEWAYS)}.")

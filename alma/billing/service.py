@@ -91,6 +91,25 @@ def invoice_link(invoice):
     return absolute_url("billing.invoice_link", token=token)
 
 
+# A provider's own cancellation or missed-visit fee for an insurance client is theirs to
+# collect directly (the group collects only copays and coinsurance): no online checkout.
+PAID_TO_PROVIDER_DIRECTLY = ("cancellation_fee", "missed_visit")
+
+
+def paid_to_provider_directly(invoice):
+    return invoice.collected_by == "provider" and invoice.kind in PAID_TO_PROVIDER_DIRECTLY
+
+
+def record_paid_directly(invoice, provider):
+    """The provider says their client paid them this fee directly: it is recorded as paid."""
+    if not paid_to_provider_directly(invoice) or invoice.collecting_provider_id != provider.id:
+        raise BillingProblem("Only the provider who collects this fee can mark it paid.")
+    due = amounts(invoice).due
+    if due <= 0:
+        raise BillingProblem("This invoice is paid already.")
+    return record_payment(invoice, due, "direct", f"direct:{invoice.id}:{uuid.uuid4().hex}")
+
+
 def payer_email(invoice):
     if invoice.owed_by_provider_id:
         return invoice.owed_by_provider.email

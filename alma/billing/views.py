@@ -77,8 +77,7 @@ def pay(number):
     due = service.amounts(found).due
     if due <= 0:
         return redirect(url_for("billing.invoice", number=number), 303)
-    if found.collected_by == "provider":
-        # The provider collects their own fees; Alma's checkout would take it for the group.
+    if service.paid_to_provider_directly(found):
         return _invoice_page(found, "Pay this fee to your provider directly.", 409)
     gateway = gateways.gateway()
     if gateway is None:

@@ -22,6 +22,7 @@ from alma.insurance.responsibility import Terms, share
 from alma.insurance.service import (ProgramProblem, approved_payers, in_network_via_group,
                                     network_of)
 from alma.mail import service as mail
+from alma.templating import money
 from alma.web import absolute_url
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
@@ -198,8 +199,8 @@ def _bill_insurer(visit, provider, program_client):
     claim.x12 = x12.claim_837p(claim_data(claim, visit, provider, program_client))
     claim.save()
     if part.total_cents == 0:
-        visit.billing_note = (f"Claim for ${allowed / 100:,.2f} made; the client owes nothing "
-                              "for this session.")
+        visit.billing_note = (f"Claim for {money(allowed)} made; the client owes nothing for "
+                              "this session.")
         return
     lines = [(label, 1, cents) for label, cents in (
         ("Deductible", part.deductible_cents), ("Coinsurance", part.coinsurance_cents),
@@ -213,10 +214,10 @@ def _bill_insurer(visit, provider, program_client):
         owed_by_client=program_client.client, collected_by="group",
         treating_provider=provider, email_to=program_client.client.email,
         memo=f"Your share under your {payer.name} benefits. Your insurer is billed for the "
-             f"rest (${part.insurer_cents / 100:,.2f}).")
+             f"rest ({money(part.insurer_cents)}).")
     visit.invoice = invoice
-    visit.billing_note = (f"Claim for ${allowed / 100:,.2f} made; the client was invoiced "
-                          f"${part.total_cents / 100:,.2f} ({invoice.kind_label.lower()}).")
+    visit.billing_note = (f"Claim for {money(allowed)} made; the client was invoiced "
+                          f"{money(part.total_cents)} ({invoice.kind_label.lower()}).")
 
 
 def _provider_fee(visit, provider, program_client, charge_fee):
@@ -238,7 +239,7 @@ def _provider_fee(visit, provider, program_client, charge_fee):
              "to. Your insurer is not billed for this.")
     visit.invoice = invoice
     visit.billing_note = (f"Never billed to the insurer. You invoiced your {what} fee of "
-                          f"${fee / 100:,.2f}; you collect it.")
+                          f"{money(fee)}; you collect it.")
 
 
 def _taxonomy(provider):

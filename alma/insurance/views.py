@@ -1,7 +1,7 @@
 """The insurance program's pages: a provider's /practice/insurance and /practice/sessions,
 the credentialing queue at /team/credentialing, and a client's benefit check at /benefits."""
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
 from wtforms.fields.choices import SelectChoice
 
 from alma import audit
@@ -195,7 +195,8 @@ def remove_client(program_client_id):
 # --- Sessions -----------------------------------------------------------------------------------
 
 def _visit_form(provider, formdata=None):
-    form = VisitForm(formdata=formdata) if formdata is not None else VisitForm()
+    form = VisitForm(formdata=formdata) if formdata is not None else VisitForm(
+        data={"held_on": today()})
     form.client.choices = [SelectChoice("", "Choose…")] + [
         SelectChoice(str(c.id), f"{c.name} ({c.payer.name})")
         for c in sessions.current_clients(provider)]
@@ -330,8 +331,12 @@ def _benefits_form(formdata=None):
 
 def _benefits_page(form, problem=None, status=200):
     checkable = [p for p in vocab.current().payers.values() if benefits.checkable(p)]
+    from alma.insurance import sandbox
+
+    sandboxed = current_app.config["ELIGIBILITY_GATEWAY"] == "sandbox"
     return render_template("insurance/benefits.html", form=form, problem=problem,
                            checkable=checkable, current=_current_check(),
+                           test_members=sandbox.TEST_MEMBERS if sandboxed else None,
                            provider_slug=request.values.get("provider", "")), status
 
 

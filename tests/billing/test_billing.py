@@ -290,6 +290,8 @@ def test_stripe_out_of_reach_charges_nothing_and_says_so(app, client, client_row
 @pytest.mark.parametrize("settings,problem", [
     ({"PAYMENT_GATEWAY": "paypal"}, "must be one of"),
     ({"PAYMENT_GATEWAY": "stripe"}, "needs STRIPE_SECRET_KEY"),
+    ({"ELIGIBILITY_GATEWAY": "optum-magic"}, "ELIGIBILITY_GATEWAY must be one of"),
+    ({"ELIGIBILITY_GATEWAY": "http"}, "needs ALMA_ELIGIBILITY_URL"),
 ])
 def test_payment_settings_that_cannot_work_are_refused(settings, problem):
     from alma.config import ConfigError, check_can_serve

@@ -141,7 +141,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     nora.get_by_label("Date of the session").fill(TODAY.isoformat())
     nora.get_by_label("By telehealth").check()
     nora.get_by_role("button", name="Log session").click()
-    expect(nora.locator(".flash")).to_contain_text("the client was invoiced $25.00 (copay)")
+    expect(nora.locator(".flash")).to_contain_text("the client was invoiced $25 (copay)")
     assert_accessible(nora)
     nora.screenshot(path=str(SCREENS / "practice-sessions.png"), full_page=True)
 

@@ -172,7 +172,7 @@ def test_logging_sessions_from_the_page(client, credentialed):
                                                "cpt_code": "90834", "format": "in_person",
                                                "attendance": "attended"})
     assert done.status_code == 303
-    assert "the client was invoiced $25.00" in text(client.get("/practice/sessions"))
+    assert "the client was invoiced $25" in text(client.get("/practice/sessions"))
     assert Claim.select().count() == 1 and Invoice.get().kind == "copay"
 
 
@@ -312,3 +312,27 @@ def test_provider_collected_fees_are_not_taken_by_the_groups_checkout(app, clien
     assert "pay Fee directly" in page and "Pay $75" not in page
     response = post(client, f"/billing/invoices/{invoice.number}/pay", {}, "/sign-in")
     assert response.status_code == 409
+
+
+def test_the_provider_marks_their_own_fee_paid_and_no_one_else_can(app, client, provider):
+    from alma.billing import service as billing
+    from alma.consultations.models import Client
+
+    owner = Client.create(email="c@example.com", name="C Lient")
+    with app.app_context():
+        invoice = billing.issue("missed_visit", [("Missed session", 1, 5000)], today(),
+                                owed_by_client=owner, collected_by="provider",
+                                collecting_provider=provider, treating_provider=provider)
+    other = factories.provider(first_name="Other", email="other@example.com")
+    http = app.test_client()
+    factories.sign_in(http, factories.user_for(other, PASSWORD), PASSWORD)
+    assert post(http, f"/practice/invoices/{invoice.number}/paid", {},
+                "/practice/invoices").status_code == 404
+    assert Invoice.get_by_id(invoice.id).status == "open"
+    page = text(client.get("/practice/invoices"))
+    assert "They paid me" in page
+    response = post(client, f"/practice/invoices/{invoice.number}/paid", {},
+                    "/practice/invoices")
+    assert response.status_code == 303
+    assert Invoice.get_by_id(invoice.id).status == "paid"
+    assert "marked paid" in text(client.get("/practice/invoices"))
