@@ -53,7 +53,7 @@ def _ask(payer, subscriber):
         raise CheckUnavailable(str(problem)) from None
 
 
-def _store(gateway_name, payer, benefits, **owner):
+def _store(gateway_name, payer, benefits, keep_response=True, **owner):
     return EligibilityCheck.create(
         payer=payer, gateway=gateway_name, outcome=benefits.outcome,
         plan_name=benefits.plan_name, network=benefits.network,
@@ -63,7 +63,10 @@ def _store(gateway_name, payer, benefits, **owner):
         oop_max_cents=benefits.oop_max_cents, oop_remaining_cents=benefits.oop_remaining_cents,
         service_type=benefits.service_type, carve_out_name=benefits.carve_out_name,
         carved_out_from=benefits.carved_out_from, coverage_ends_on=benefits.coverage_ends_on,
-        response=json.dumps(benefits.raw, default=str)[:100_000], **owner)
+        # A visitor is promised their name and date of birth aren't kept: the insurer's
+        # answer repeats them, so only the figures read from it are stored.
+        response=json.dumps(benefits.raw, default=str)[:100_000] if keep_response else "",
+        **owner)
 
 
 def check_for_visitor(payer, member_id, first_name, last_name, date_of_birth):
@@ -75,7 +78,8 @@ def check_for_visitor(payer, member_id, first_name, last_name, date_of_birth):
                                         last_name.strip(), date_of_birth)
     gateway_name, benefits = _ask(payer, subscriber)
     with db.atomic():
-        check = _store(gateway_name, payer, benefits, browser_key=secrets.token_urlsafe(32))
+        check = _store(gateway_name, payer, benefits, keep_response=False,
+                       browser_key=secrets.token_urlsafe(32))
         audit.record("checked", "eligibility_check", check.id, actor_label="visitor")
         return check
 

@@ -212,11 +212,14 @@ def check_form(member_id, payer="unitedhealthcare"):
     ("ALMA-CARVE-OUT", ["A session will cost you about $30",
                         "passes mental-health benefits to Optum Behavioral Health"]),
     ("ALMA-NOT-COVERED", ["doesn't cover mental-health visits"]),
-    ("ALMA-OOP-MET", ["A session will cost you about $0"]),
+    ("ALMA-OOP-MET", ["A session will cost you nothing", "reached your out-of-pocket maximum"]),
 ])
 def test_every_sandbox_case_reads_as_a_plain_answer(client, db, member_id, says):
     response = post(client, "/benefits", check_form(member_id))
     assert response.status_code == 303
+    stored = EligibilityCheck.get()
+    # The visitor's name and date of birth are not kept, nor the answer that repeats them.
+    assert "Rivera" not in str(stored.__data__) and "1990" not in str(stored.__data__)
     page = text(client.get(response.headers["Location"]))
     for words in says:
         assert words in page, words
@@ -336,3 +339,13 @@ def test_the_provider_marks_their_own_fee_paid_and_no_one_else_can(app, client, 
     assert response.status_code == 303
     assert Invoice.get_by_id(invoice.id).status == "paid"
     assert "marked paid" in text(client.get("/practice/invoices"))
+
+
+def test_benefit_checks_are_rate_limited_per_address(db, make_app):
+    # Each check may cost the group a clearinghouse fee: ten an hour from one address.
+    app = make_app(RATELIMIT_ENABLED=True)
+    http = app.test_client()
+    token = csrf_token_from(http.get("/sign-in"))
+    statuses = [http.post("/benefits", data={"csrf_token": token}).status_code
+                for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
