@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import cli, db, errors, jobs, logs, security, templating
+from alma import cli, db, errors, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -20,6 +20,7 @@ def create_app(config=None):
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = web.RowId
     overrides = dict(config or {})
     instance_path = overrides.get("INSTANCE_PATH", app.instance_path)
     app.config.from_mapping(from_environment(instance_path))

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, render_template, request
+from werkzeug.routing import IntegerConverter
 
 
 def wants_partial():
@@ -34,3 +35,13 @@ def whole_number(text):
     """A whole number typed as ASCII digits, or None ("²".isdigit() is True, int() refuses it)."""
     text = (text or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+class RowId(IntegerConverter):
+    """<int:…> in a URL: a row id, so at most what the databases' integer ids hold.
+
+    A larger number is a 404 like any unknown id, instead of an overflow in the driver.
+    """
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template_string
 from alma.config import from_environment
 from alma.security import CSP
 from tests import factories
+from tests.conftest import csrf_token_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,3 +150,14 @@ def test_development_makes_and_keeps_its_own_secret(tmp_path):
     again = from_environment(str(tmp_path), {"ALMA_ENV": "development"})
     assert first["SECRET_KEY"] and first["SECRET_KEY"] == again["SECRET_KEY"]
     assert first["SESSION_COOKIE_SECURE"] is False  # served over http://127.0.0.1
+
+
+def test_an_id_too_large_for_the_database_is_a_404_not_an_overflow(client, db):
+    provider = factories.provider(email="big@example.com")
+    password = "a long and memorable passphrase"
+    factories.sign_in(client, factories.user_for(provider, password), password)
+    huge = "99999999999999999999"
+    token = csrf_token_from(client.get("/practice/insurance"))
+    assert client.post(f"/practice/insurance/clients/{huge}/check",
+                       data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/requests/{huge}").status_code == 404
