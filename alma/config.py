@@ -97,8 +97,11 @@ def from_environment(instance_path, environ=None):
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         # The insurance program: the group that bills (its Tax ID, NPI, address).
         "GROUP_NAME": env.get("ALMA_GROUP_NAME", "Alma Health Group"),
-        "GROUP_TAX_ID": env.get("ALMA_GROUP_TAX_ID", "12-3456789"),
-        "GROUP_NPI": env.get("ALMA_GROUP_NPI", "1245319599"),
+        # Sample values outside production; in production no claim is made without real ones.
+        "GROUP_TAX_ID": env.get("ALMA_GROUP_TAX_ID") or (None if mode == "production"
+                                                         else "12-3456789"),
+        "GROUP_NPI": env.get("ALMA_GROUP_NPI") or (None if mode == "production"
+                                                   else "1245319599"),
         "GROUP_ADDRESS": env.get("ALMA_GROUP_ADDRESS", "1 Main Street"),
         "GROUP_CITY": env.get("ALMA_GROUP_CITY", "New York"),
         "GROUP_STATE": env.get("ALMA_GROUP_STATE", "NY"),

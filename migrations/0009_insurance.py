@@ -103,6 +103,8 @@ class ProgramClient(Base):
     added_at = DateTimeField(default=now)
     told_at = DateTimeField(null=True)
     removed_at = DateTimeField(null=True)
+    # When a worker last took this client's benefit re-check (one worker at a time).
+    check_claimed_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("provider", "payer", "member_id"), True),)

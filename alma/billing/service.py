@@ -100,10 +100,21 @@ def paid_to_provider_directly(invoice):
     return invoice.collected_by == "provider" and invoice.kind in PAID_TO_PROVIDER_DIRECTLY
 
 
+def may_mark_paid(invoice, provider, on=None):
+    """A provider records a payment made to them: their own fee, or a balance Alma handed
+    to them to collect after 60 days unpaid."""
+    from alma.billing import overdue
+
+    if paid_to_provider_directly(invoice):
+        return invoice.collecting_provider_id == provider.id
+    return (invoice.treating_provider_id == provider.id
+            and overdue.may_collect_directly(invoice, on or today()))
+
+
 def record_paid_directly(invoice, provider):
-    """The provider says their client paid them this fee directly: it is recorded as paid."""
-    if not paid_to_provider_directly(invoice) or invoice.collecting_provider_id != provider.id:
-        raise BillingProblem("Only the provider who collects this fee can mark it paid.")
+    """The provider says their client paid them directly: it is recorded as paid."""
+    if not may_mark_paid(invoice, provider):
+        raise BillingProblem("Only the provider who collects this invoice can mark it paid.")
     due = amounts(invoice).due
     if due <= 0:
         raise BillingProblem("This invoice is paid already.")

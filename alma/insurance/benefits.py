@@ -117,6 +117,9 @@ def check_for_program_client(program_client, actor=None):
         raise CheckUnavailable(str(problem)) from None
     with db.atomic():
         check = _store(gateway.name, payer, benefits, program_client=program_client)
+        # Fresh now: the worker's next re-check of this client is 25 days away.
+        (type(program_client).update(check_claimed_at=check.checked_at)
+         .where(type(program_client).id == program_client.id).execute())
         audit.record("checked", "eligibility_check", check.id, client=program_client.client_id,
                      actor=actor, actor_label=None if actor else "worker")
         return check
@@ -207,26 +210,35 @@ def costs_for(check, provider_ids, on=None):
     return {row.provider_id: found for row in rows}
 
 
-def recheck_program_clients(on=None):
+def recheck_program_clients():
     """The worker: keep every program client's check fresh, so a visit is always billable.
 
-    A client is checked when their latest check is older than 25 days (or they have none).
-    A failed check is tried again on the next run.
+    A client is due when their last re-check was taken more than 25 days ago (or never).
+    Each is claimed with a conditional UPDATE, committed before the clearinghouse is asked
+    (no transaction is held open over the network), so several workers never pay for the
+    same check. A check that fails gives the claim back, to be tried on the next run.
     """
     from alma.insurance.models import ProgramClient
 
-    on = on or today()
     stale = utcnow() - datetime.timedelta(days=RECHECK_AFTER_DAYS)
+    due = (ProgramClient.removed_at.is_null()
+           & (ProgramClient.check_claimed_at.is_null()
+              | (ProgramClient.check_claimed_at < stale)))
     done = 0
-    for program_client in ProgramClient.select().where(ProgramClient.removed_at.is_null()):
-        latest = latest_check(program_client)
-        if latest is not None and latest.checked_at >= stale:
+    for program_client_id in [row.id for row in ProgramClient.select(ProgramClient.id)
+                              .where(due).order_by(ProgramClient.id)]:
+        with db.atomic():
+            before = ProgramClient.get_by_id(program_client_id).check_claimed_at
+            won = (ProgramClient.update(check_claimed_at=utcnow())
+                   .where((ProgramClient.id == program_client_id) & due).execute())
+        if won != 1:
             continue
         try:
-            check_for_program_client(program_client)
+            check_for_program_client(ProgramClient.get_by_id(program_client_id))
             done += 1
         except (CheckUnavailable, ProgramProblem):
-            continue
+            (ProgramClient.update(check_claimed_at=before)
+             .where(ProgramClient.id == program_client_id).execute())
     return done
 
 

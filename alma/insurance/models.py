@@ -100,6 +100,8 @@ class ProgramClient(BaseModel):
     added_at = DateTimeField(default=utcnow)
     told_at = DateTimeField(null=True)
     removed_at = DateTimeField(null=True)
+    # When a worker last took this client's benefit re-check (one worker at a time).
+    check_claimed_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("provider", "payer", "member_id"), True),)

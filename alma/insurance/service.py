@@ -8,6 +8,7 @@ covers (Optum's covers UnitedHealthcare, Oxford and Oscar), and opting out ends 
 import datetime
 
 from flask import current_app
+from peewee import IntegrityError
 
 from alma import audit
 from alma.clock import today, utcnow
@@ -107,6 +108,15 @@ def enroll(provider, caqh_id, caqh_attested_on, malpractice_carrier, malpractice
                              "today.", "malpractice_expires_on")
     if not attested:
         raise ProgramProblem("Please confirm the attestation to enrol.", "attest")
+    try:
+        return _enroll(provider, caqh_id, caqh_attested_on, malpractice_carrier,
+                       malpractice_expires_on, individually_with, on)
+    except IntegrityError:  # enrolled twice at once: one open enrolment is kept
+        raise ProgramProblem("You're already enrolled in the insurance program.") from None
+
+
+def _enroll(provider, caqh_id, caqh_attested_on, malpractice_carrier, malpractice_expires_on,
+            individually_with, on):
     payers = program_payers()
     individually = set(individually_with)
     with db.atomic():
@@ -267,7 +277,9 @@ def _end(enrollment, out_from, on, reason):
      .where((CredentialingCase.enrollment == enrollment.id)
             & (CredentialingCase.status == SUBMITTED)).execute())
     directory.reindex([provider.id], on=on)
-    kept = [case.payer.name for case in enrollment.cases if case.previously_individual]
+    # Each payer the provider had their own contract with, and every payer it covers.
+    kept = sorted({payer.name for case in enrollment.cases if case.previously_individual
+                   for payer in covered_payers(case.payer)})
     if reason == "notice":
         mail.queue("program_ended", provider.email,
                    dedupe_key=f"enrollment:{enrollment.id}:ended", provider=provider,

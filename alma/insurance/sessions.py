@@ -8,12 +8,13 @@ import datetime
 import re
 
 from flask import current_app
+from peewee import IntegrityError, fn
 
 from alma import audit
 from alma.billing import service as billing
-from alma.clock import today
+from alma.clock import today, utcnow
 from alma.consultations.models import Client
-from alma.db import db
+from alma.db import db, is_postgres
 from alma.directory.models import License, Payer
 from alma.insurance import benefits, x12
 from alma.insurance.models import (ATTENDED, CPT_CODES, LATE_CANCEL, NO_SHOW, Claim,
@@ -47,6 +48,25 @@ def current_clients(provider):
                 .order_by(ProgramClient.last_name, ProgramClient.first_name))
 
 
+def loggable_clients(provider):
+    """Clients a session may be logged for: those in the program, and those who left it in
+    the last 90 days (a session held while they were in may still be billed)."""
+    since = utcnow() - datetime.timedelta(days=TIMELY_FILING_DAYS)
+    return list(ProgramClient.select(ProgramClient, Payer).join(Payer)
+                .where((ProgramClient.provider == provider.id)
+                       & (ProgramClient.removed_at.is_null()
+                          | (ProgramClient.removed_at >= since)))
+                .order_by(ProgramClient.last_name, ProgramClient.first_name))
+
+
+def _claimable_text(values):
+    """Names and address as a claim will carry them: each must keep some letters."""
+    for field in ("first_name", "last_name", "address", "city"):
+        if not x12.clean_text(values[field]).strip():
+            raise ProgramProblem("Write this in English letters, as on the insurance card: "
+                                 "claims can carry nothing else.", field)
+
+
 def move_in(provider, values, tell, actor=None, on=None):
     """Add an existing client of the provider's to the program; no account is needed.
 
@@ -64,8 +84,17 @@ def move_in(provider, values, tell, actor=None, on=None):
         raise ProgramProblem("Enter an ICD-10 code, like F41.1.", "diagnosis_code")
     if values["date_of_birth"] >= on:
         raise ProgramProblem("The date of birth must be in the past.", "date_of_birth")
+    _claimable_text(values)
     member_id = values["member_id"].strip().upper()
     email = values["email"].strip().lower()
+    try:
+        return _move_in(provider, values, tell, actor, payer, diagnosis, member_id, email)
+    except IntegrityError:  # the same client, added twice at once
+        raise ProgramProblem("This client is in the program already with this member ID.",
+                             "member_id") from None
+
+
+def _move_in(provider, values, tell, actor, payer, diagnosis, member_id, email):
     with db.atomic():
         existing = ProgramClient.get_or_none(
             (ProgramClient.provider == provider.id) & (ProgramClient.payer == payer.id)
@@ -93,8 +122,6 @@ def move_in(provider, values, tell, actor=None, on=None):
         audit.record("created", "program_client", program_client.id, client=client.id,
                      actor=actor)
         if tell:
-            from alma.clock import utcnow
-
             program_client.told_at = utcnow()
             program_client.save()
             mail.queue("program_client_welcome", email,
@@ -105,8 +132,6 @@ def move_in(provider, values, tell, actor=None, on=None):
 
 
 def remove(program_client, actor=None):
-    from alma.clock import utcnow
-
     with db.atomic():
         program_client.removed_at = utcnow()
         program_client.save()
@@ -140,7 +165,7 @@ def log_visit(provider, program_client, held_on, cpt_code, telehealth, attendanc
     Returns the visit; `visit.billing_note` says in words what was (or wasn't) billed.
     """
     on = on or today()
-    if program_client.provider_id != provider.id or program_client.removed_at is not None:
+    if program_client.provider_id != provider.id:
         raise ProgramProblem("Choose one of your program clients.", "client")
     if cpt_code not in CPT_CODES:
         raise ProgramProblem("Choose a service code from the list.", "cpt_code")
@@ -151,14 +176,28 @@ def log_visit(provider, program_client, held_on, cpt_code, telehealth, attendanc
     if (on - held_on).days > TIMELY_FILING_DAYS:
         raise ProgramProblem("Insurers refuse claims for sessions more than 90 days ago.",
                              "held_on")
+    if program_client.removed_at is not None and held_on >= program_client.removed_at.date():
+        raise ProgramProblem(f"{program_client.name} left the program on "
+                             f"{program_client.removed_at:%B %-d, %Y}: only sessions before "
+                             "then are billed through Alma.", "held_on")
+    logged_already = ProgramProblem("This session is logged already.", "held_on")
     with db.atomic():
+        # One session at a time per client: each claim counts the deductible and
+        # out-of-pocket spending of the claims before it.
+        query = ProgramClient.select().where(ProgramClient.id == program_client.id)
+        if is_postgres():
+            query.for_update().get()
         if Visit.select().where((Visit.program_client == program_client.id)
                                 & (Visit.held_on == held_on)
                                 & (Visit.cpt_code == cpt_code)).exists():
-            raise ProgramProblem("This session is logged already.", "held_on")
-        visit = Visit.create(provider=provider, program_client=program_client,
-                             held_on=held_on, cpt_code=cpt_code, telehealth=telehealth,
-                             attendance=attendance)
+            raise logged_already
+        try:
+            with db.atomic():
+                visit = Visit.create(provider=provider, program_client=program_client,
+                                     held_on=held_on, cpt_code=cpt_code,
+                                     telehealth=telehealth, attendance=attendance)
+        except IntegrityError:  # the same session, logged twice at once
+            raise logged_already from None
         if attendance == ATTENDED:
             _bill_insurer(visit, provider, program_client)
         else:
@@ -185,18 +224,30 @@ def _bill_insurer(visit, provider, program_client):
         visit.billing_note = ("Not billed: the benefit check before this session found no "
                               "active mental-health coverage.")
         return
+    if check.coverage_ends_on is not None and check.coverage_ends_on < visit.held_on:
+        visit.billing_note = (f"Not billed: the client's coverage ended on "
+                              f"{check.coverage_ends_on:%B %-d, %Y}, before this session.")
+        return
+    config = current_app.config
+    if not (config["GROUP_TAX_ID"] and config["GROUP_NPI"]):
+        raise ProgramProblem("The group's Tax ID and NPI aren't set up on this site, so no "
+                             "claim can be made. Tell the Alma team.")
     allowed = benefits.allowed_cents(payer, visit.cpt_code, visit.held_on)
     if allowed is None:
         visit.billing_note = f"Not billed: the group has no {payer.name} rate for this code."
         return
-    part = share(allowed, Terms.of(check))
+    part = share(allowed, _terms_left(check, program_client))
     claim = Claim.create(
         visit=visit, payer=payer, charge_cents=allowed, allowed_cents=allowed,
         deductible_cents=part.deductible_cents, coinsurance_cents=part.coinsurance_cents,
         copay_cents=part.copay_cents, patient_share_cents=part.total_cents,
         place_of_service=place_of_service(visit.telehealth),
         modifiers=",".join(modifiers(visit.telehealth)), x12="")
-    claim.x12 = x12.claim_837p(claim_data(claim, visit, provider, program_client))
+    try:
+        claim.x12 = x12.claim_837p(claim_data(claim, visit, provider, program_client))
+    except x12.ClaimDataProblem as problem:  # nothing is kept: the transaction is undone
+        raise ProgramProblem(f"No claim could be made: {problem}. Correct the client's "
+                             "details, then log the session again.", "client") from None
     claim.save()
     if part.total_cents == 0:
         visit.billing_note = (f"Claim for {money(allowed)} made; the client owes nothing for "
@@ -218,6 +269,23 @@ def _bill_insurer(visit, provider, program_client):
     visit.invoice = invoice
     visit.billing_note = (f"Claim for {money(allowed)} made; the client was invoiced "
                           f"{money(part.total_cents)} ({invoice.kind_label.lower()}).")
+
+
+def _terms_left(check, program_client):
+    """The check's benefits, less what earlier claims under it already used: their
+    deductible from what was left of it, their client shares from the out-of-pocket left."""
+    used_deductible, used_share = (
+        Claim.select(fn.COALESCE(fn.SUM(Claim.deductible_cents), 0),
+                     fn.COALESCE(fn.SUM(Claim.patient_share_cents), 0))
+        .join(Visit).where((Visit.program_client == program_client.id)
+                           & (Visit.eligibility_check == check.id)).tuples().get())
+    terms = Terms.of(check)
+
+    def less(left, used):
+        return None if left is None else max(0, left - used)
+    return Terms(terms.copay_cents, terms.coinsurance_bp,
+                 less(terms.deductible_remaining_cents, used_deductible),
+                 less(terms.oop_remaining_cents, used_share))
 
 
 def _provider_fee(visit, provider, program_client, charge_fee):

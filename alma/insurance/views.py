@@ -1,5 +1,7 @@
 """The insurance program's pages: a provider's /practice/insurance and /practice/sessions,
 the credentialing queue at /team/credentialing, and a client's benefit check at /benefits."""
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from wtforms.fields.choices import SelectChoice
@@ -27,7 +29,10 @@ def _provider():
 
 
 def _cents(value):
-    return None if value is None else int(value * 100)
+    """Dollars typed as a Decimal, to the nearest cent."""
+    if value is None:
+        return None
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 # --- The provider's program page ----------------------------------------------------------------
@@ -198,8 +203,9 @@ def _visit_form(provider, formdata=None):
     form = VisitForm(formdata=formdata) if formdata is not None else VisitForm(
         data={"held_on": today()})
     form.client.choices = [SelectChoice("", "Choose…")] + [
-        SelectChoice(str(c.id), f"{c.name} ({c.payer.name})")
-        for c in sessions.current_clients(provider)]
+        SelectChoice(str(c.id), f"{c.name} ({c.payer.name})" if c.removed_at is None else
+                     f"{c.name} ({c.payer.name}; left the program {c.removed_at:%b %-d})")
+        for c in sessions.loggable_clients(provider)]
     return form
 
 
@@ -396,12 +402,14 @@ def result():
 def ask():
     payer = Payer.get_or_none(Payer.slug == request.values.get("payer", ""))
     form = AnswersForm()
-    if request.method == "POST" and payer is not None:
+    if request.method == "POST" and payer is None:
+        abort(404)
+    if request.method == "POST":
         if form.validate():
             try:
                 check = benefits.note_answers(
                     payer, _cents(form.copay.data),
-                    None if form.coinsurance.data is None else int(form.coinsurance.data * 100),
+                    _cents(form.coinsurance.data),
                     _cents(form.deductible_left.data), _cents(form.oop_left.data),
                     form.in_network.data)
             except benefits.CheckUnavailable as problem:

@@ -28,10 +28,11 @@ def invoices():
 @bp.post("/invoices/<number>/paid")
 @login_required
 def mark_paid(number):
-    """The client paid the provider's own fee directly; the provider records it."""
+    """The client paid the provider directly (their own fee, or a balance unpaid 60 days)."""
     provider = _provider_even_if_left()
     invoice = Invoice.get_or_none((Invoice.number == number)
-                                  & (Invoice.collecting_provider == provider.id))
+                                  & ((Invoice.collecting_provider == provider.id)
+                                     | (Invoice.treating_provider == provider.id)))
     if invoice is None:
         abort(404)
     try:

@@ -313,3 +313,88 @@ def test_approved_status_is_the_cases(app_ctx, member, staff):
     enrollment = enrol(member)
     approve_all(enrollment, staff, today())
     assert {c.status for c in InsuranceEnrollment.get_by_id(enrollment.id).cases} == {APPROVED}
+
+
+def test_each_claim_uses_only_the_deductible_earlier_claims_left(app, in_program):
+    program_client = move_in(in_program, member_id="ALMA-COINS-DEDUCT")
+    check = checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    check.deductible_remaining_cents = 20_000  # $200 of the deductible left
+    check.save()
+    shares = []
+    with time_machine.travel(MONDAY + datetime.timedelta(days=3), tick=False):
+        for day in range(3):
+            visit = sessions.log_visit(in_program, program_client,
+                                       MONDAY.date() + datetime.timedelta(days=day), "90834",
+                                       True, "attended")
+            claim = Claim.get(Claim.visit == visit)
+            shares.append((claim.deductible_cents, claim.coinsurance_cents))
+    # $125 toward it; then the last $75 and 20% of the other $50; then 20% of $125.
+    assert shares == [(12_500, 0), (7_500, 1_000), (0, 2_500)]
+
+
+def test_a_name_a_claim_cannot_carry_is_refused_when_the_client_is_added(app, in_program):
+    with pytest.raises(service.ProgramProblem, match="English letters") as refused:
+        sessions.move_in(in_program, dict(
+            first_name="李", last_name="Wei", email="li@example.com",
+            date_of_birth=D(1990, 1, 1), gender="U", member_id="X1",
+            payer=factories.payer("aetna"), address="1 Main St", city="Oakland", state="CA",
+            zip="94607", diagnosis_code="F41.1"), False)
+    assert refused.value.field == "first_name" and ProgramClient.select().count() == 0
+
+
+def test_a_session_held_before_a_client_left_is_still_billed(app, in_program):
+    program_client = move_in(in_program)
+    checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    with time_machine.travel(MONDAY + datetime.timedelta(days=2), tick=False):
+        sessions.remove(program_client)
+        program_client = ProgramClient.get_by_id(program_client.id)
+        visit = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834", True,
+                                   "attended")
+        assert Claim.select().where(Claim.visit == visit).count() == 1
+        with pytest.raises(service.ProgramProblem, match="left the program"):
+            sessions.log_visit(in_program, program_client,
+                               MONDAY.date() + datetime.timedelta(days=2), "90834", True,
+                               "attended")
+
+
+def test_no_claim_after_the_coverage_the_check_found_ends(app, in_program):
+    program_client = move_in(in_program)
+    check = checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    check.coverage_ends_on = MONDAY.date() - datetime.timedelta(days=1)
+    check.save()
+    with time_machine.travel(MONDAY + datetime.timedelta(hours=3), tick=False):
+        visit = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834", True,
+                                   "attended")
+    assert "coverage ended" in visit.billing_note and Claim.select().count() == 0
+
+
+def test_clients_of_a_payer_the_provider_contracts_with_alone_are_told_they_keep_it(
+        app_ctx, member, staff):
+    NetworkParticipation.create(provider=member, payer=factories.payer("optum"),
+                                via="individual", starts_on=D(2024, 1, 1))
+    approve_all(enrol(member), staff, today())
+    move_in(member)  # a UnitedHealthcare member: Optum's network
+    service.give_notice(member)
+    service.end_opted_out(on=today() + datetime.timedelta(days=30))
+    told = OutboundEmail.get(OutboundEmail.template == "program_ended_client")
+    assert "still in network with UnitedHealthcare on their own" in told.text_body
+    ended = OutboundEmail.get(OutboundEmail.template == "program_ended")
+    assert "UnitedHealthcare" in ended.text_body and "keep that in-network status" in \
+        ended.text_body
+
+
+def test_a_balance_unpaid_60_days_may_be_marked_paid_by_the_provider(app, in_program):
+    from alma.billing import service as billing
+
+    program_client = move_in(in_program)
+    checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    with time_machine.travel(MONDAY + datetime.timedelta(hours=3), tick=False):
+        visit = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834", True,
+                                   "attended")
+    invoice = Visit.get_by_id(visit.id).invoice
+    with pytest.raises(billing.BillingProblem):
+        billing.record_paid_directly(invoice, in_program)
+    later = invoice.due_on + datetime.timedelta(days=60)
+    with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):
+        billing.record_paid_directly(invoice, in_program)
+    assert Invoice.get_by_id(invoice.id).status == "paid"
