@@ -10,11 +10,11 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from peewee import fn
 
 from alma import audit
 from alma.clock import today, utcnow
 from alma.db import db
-from alma.directory.models import Payer
 from alma.insurance import eligibility, responsibility
 from alma.insurance.models import STANDARD_VISIT, EligibilityCheck, FeeSchedule
 from alma.insurance.service import ProgramProblem, network_of
@@ -39,9 +39,8 @@ def checkable(payer):
 def _ask(payer, subscriber):
     gateway = eligibility.gateway()
     if gateway is None:
-        raise CheckUnavailable("Automatic benefit checks aren't switched on for this site. "
-                               "Call the number on your insurance card instead; we'll show "
-                               "you what to ask.")
+        raise CheckUnavailable("Automatic benefit checks aren't switched on for this site: "
+                               "call the number on the insurance card instead.")
     config = current_app.config
     try:
         return gateway.name, eligibility.check_following_carve_out(
@@ -105,18 +104,9 @@ def check_for_program_client(program_client, actor=None):
         raise CheckUnavailable(f"{payer.name} has no clearinghouse payer ID set up.")
     subscriber = eligibility.Subscriber(program_client.member_id, program_client.first_name,
                                         program_client.last_name, program_client.date_of_birth)
-    gateway = eligibility.gateway()
-    if gateway is None:
-        raise CheckUnavailable("Automatic benefit checks aren't switched on for this site.")
-    config = current_app.config
-    try:
-        benefits = eligibility.check_following_carve_out(
-            gateway, payer.clearinghouse_payer_id, payer.name, subscriber,
-            config["GROUP_NPI"], config["GROUP_NAME"])
-    except eligibility.EligibilityUnavailable as problem:
-        raise CheckUnavailable(str(problem)) from None
+    gateway_name, benefits = _ask(payer, subscriber)
     with db.atomic():
-        check = _store(gateway.name, payer, benefits, program_client=program_client)
+        check = _store(gateway_name, payer, benefits, program_client=program_client)
         # Fresh now: the worker's next re-check of this client is 25 days away.
         (type(program_client).update(check_claimed_at=check.checked_at)
          .where(type(program_client).id == program_client.id).execute())
@@ -152,9 +142,15 @@ def check_for_visit(program_client, held_on):
             .order_by(EligibilityCheck.checked_at.desc()).first())
 
 
-def latest_check(program_client):
-    return (EligibilityCheck.select().where(EligibilityCheck.program_client == program_client.id)
-            .order_by(EligibilityCheck.checked_at.desc()).first())
+def latest_checks(program_client_ids):
+    """{program client id: their latest check}, in two queries whatever the number."""
+    if not program_client_ids:
+        return {}
+    newest = (EligibilityCheck.select(fn.MAX(EligibilityCheck.id))
+              .where(EligibilityCheck.program_client.in_(list(program_client_ids)))
+              .group_by(EligibilityCheck.program_client))
+    return {c.program_client_id: c
+            for c in EligibilityCheck.select().where(EligibilityCheck.id.in_(newest))}
 
 
 def allowed_cents(payer, cpt_code, on=None):
@@ -180,11 +176,17 @@ class Estimate:
         return self.share.total_cents
 
 
-def estimate(check, cpt_code=STANDARD_VISIT, on=None):
-    """What a standard visit with a group in-network provider will cost this client."""
+def estimate(check, cpt_code=STANDARD_VISIT, on=None, rates=None):
+    """What a standard visit with a group in-network provider will cost this client.
+
+    `rates`, a dict, keeps each payer's rate for the next call (a page of many clients).
+    """
     if check is None or check.outcome != "active":
         return None
-    allowed = allowed_cents(check.payer, cpt_code, on)
+    rates = {} if rates is None else rates
+    if check.payer_id not in rates:
+        rates[check.payer_id] = allowed_cents(check.payer, cpt_code, on)
+    allowed = rates[check.payer_id]
     if allowed is None:
         return None
     return Estimate(allowed, responsibility.share(allowed, responsibility.Terms.of(check)),
@@ -240,7 +242,3 @@ def recheck_program_clients():
             (ProgramClient.update(check_claimed_at=before)
              .where(ProgramClient.id == program_client_id).execute())
     return done
-
-
-def payer_named(slug):
-    return Payer.get_or_none(Payer.slug == slug)

@@ -24,7 +24,6 @@ from alma.insurance.service import (ProgramProblem, approved_payers, in_network_
                                     network_of)
 from alma.mail import service as mail
 from alma.templating import money
-from alma.web import absolute_url
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 TIMELY_FILING_DAYS = 90
@@ -347,7 +346,3 @@ def visits(provider, limit=100):
     return list(Visit.select(Visit, ProgramClient).join(ProgramClient)
                 .where(Visit.provider == provider.id)
                 .order_by(Visit.held_on.desc(), Visit.id.desc()).limit(limit))
-
-
-def clients_page_url():
-    return absolute_url("insurance.program")

@@ -52,7 +52,8 @@ def _program_page(provider, enrol_form=None, move_in_form=None, fees_form=None,
     may, why = service.eligibility(provider)
     clients = sessions.current_clients(provider) if enrollment else []
     audit.record_many("viewed", "program_client", [(c.id, c.client_id) for c in clients], me())
-    latest = {c.id: benefits.latest_check(c) for c in clients}
+    latest = benefits.latest_checks([c.id for c in clients])
+    rates = {}
     past = (InsuranceEnrollment.select().where((InsuranceEnrollment.provider == provider.id)
                                                & InsuranceEnrollment.open_for.is_null())
             .order_by(InsuranceEnrollment.id.desc()).first())
@@ -67,7 +68,8 @@ def _program_page(provider, enrol_form=None, move_in_form=None, fees_form=None,
         approved=service.approved_payers(provider), payers=service.program_payers(),
         expected_days=service.expected_days(), problem=problem, notice_plan=notice_plan,
         effective=service.notice_takes_effect(), today=today(),
-        estimates={c.id: benefits.estimate(latest[c.id]) for c in clients}), status
+        estimates={c.id: benefits.estimate(latest.get(c.id), rates=rates)
+                   for c in clients}), status
 
 
 @bp.get("/practice/insurance")
