@@ -186,3 +186,17 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     to_sam = [m["Subject"] for m in mailbox.to(SAM)]
     for expected in ("now go through Alma", "Invoice", "Receipt", "A change to how"):
         assert any(expected in subject for subject in to_sam), (expected, to_sam)
+
+
+def test_benefits_are_checked_with_javascript_off_and_on_a_phone(no_js_page, phone_page):
+    for page in (no_js_page, phone_page):
+        page.goto("/benefits")
+        page.get_by_label("Your insurance").select_option("oscar")
+        page.get_by_label("Member ID").fill("ALMA-COINS-DEDUCT")
+        page.get_by_label("First name").fill("Ana")
+        page.get_by_label("Last name").fill("Lopez")
+        page.get_by_label("Date of birth").fill("1985-07-09")
+        page.get_by_role("button", name="Check my benefits").click()
+        expect(page.locator("main")).to_contain_text("A session will cost you about $125")
+        expect(page.locator("main")).to_contain_text("A likely estimate")
+    assert_accessible(phone_page)
