@@ -17,7 +17,8 @@ MESSAGES = {
     404: ("We can't find that page",
           "The link may be old or mistyped. The directory is a good place to start again."),
     405: ("That didn't work", "This page can't be used that way."),
-    429: ("Too many tries", "Please wait a minute and try again."),
+    429: ("Too many tries", "That was tried too often from here. Please wait a while "
+                            "(some limits count by the hour) and try again."),
     500: ("Something went wrong on our side",
           "We have been told about it. Please try again in a moment."),
     503: ("We're not available right now", "Please try again in a few minutes."),

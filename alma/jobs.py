@@ -75,6 +75,7 @@ def registry():
         "overdue-invoices": (overdue.run, 3600),
         "end-program-opt-outs": (insurance.end_opted_out, 3600),
         "recheck-program-benefits": (insurance_benefits.recheck_program_clients, 6 * 3600),
+        "forget-visitor-checks": (insurance_benefits.forget_visitor_checks, 24 * 3600),
         "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
     }
 

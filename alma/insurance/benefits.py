@@ -242,3 +242,14 @@ def recheck_program_clients():
             (ProgramClient.update(check_claimed_at=before)
              .where(ProgramClient.id == program_client_id).execute())
     return done
+
+
+VISITOR_CHECK_DAYS = 90
+
+
+def forget_visitor_checks():
+    """The worker: a visitor's check (figures only) is deleted 90 days after it was made."""
+    old = utcnow() - datetime.timedelta(days=VISITOR_CHECK_DAYS)
+    return (EligibilityCheck.delete()
+            .where(EligibilityCheck.browser_key.is_null(False)
+                   & (EligibilityCheck.checked_at < old)).execute())

@@ -425,8 +425,11 @@ def ask():
 
 @bp.post("/benefits/forget")
 def forget():
+    check = _current_check()
     session.pop(BROWSER_KEY, None)
-    flash("Your benefit check is forgotten on this device.")
+    if check is not None:  # a visitor's own check: nothing else refers to it
+        check.delete_instance()
+    flash("Your benefit check is forgotten: it's deleted, here and on our side.")
     return redirect(url_for("insurance.check_benefits"), 303)
 
 

@@ -296,6 +296,7 @@ def test_the_directory_shows_the_cost_beside_providers_in_network_through_alma(c
     profile = text(client.get(f"/providers/{inside.slug}"))
     assert "$25 a session" in profile and "a firm estimate" in profile
     post(client, "/benefits/forget", {}, "/benefits")
+    assert EligibilityCheck.select().count() == 0
     profile = text(client.get(f"/providers/{inside.slug}"))
     assert "$25 a session" not in profile and "Check your insurance benefits" in profile
 
@@ -349,3 +350,16 @@ def test_benefit_checks_are_rate_limited_per_address(db, make_app):
     statuses = [http.post("/benefits", data={"csrf_token": token}).status_code
                 for _ in range(11)]
     assert statuses == [422] * 10 + [429]
+
+
+def test_a_visitors_check_is_forgotten_after_90_days(client, db):
+    import time_machine
+
+    from alma.insurance import benefits
+
+    post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
+    assert benefits.forget_visitor_checks() == 0
+    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=91)):
+        assert benefits.forget_visitor_checks() == 1
+        assert client.get("/benefits/result").status_code == 303
+    assert EligibilityCheck.select().count() == 0
