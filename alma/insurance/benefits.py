@@ -61,6 +61,7 @@ def _store(gateway_name, payer, benefits, keep_response=True, **owner):
         deductible_remaining_cents=benefits.deductible_remaining_cents,
         oop_max_cents=benefits.oop_max_cents, oop_remaining_cents=benefits.oop_remaining_cents,
         service_type=benefits.service_type, carve_out_name=benefits.carve_out_name,
+        carve_out_payer_id=benefits.carve_out_payer_id,
         carved_out_from=benefits.carved_out_from, coverage_ends_on=benefits.coverage_ends_on,
         # A visitor is promised their name and date of birth aren't kept: the insurer's
         # answer repeats them, so only the figures read from it are stored.

@@ -132,6 +132,7 @@ class EligibilityCheck(BaseModel):
     oop_remaining_cents = IntegerField(null=True)
     service_type = CharField(max_length=4, null=True)
     carve_out_name = CharField(null=True)
+    carve_out_payer_id = CharField(null=True)  # where the claim goes when carved out
     carved_out_from = CharField(null=True)
     coverage_ends_on = DateField(null=True)
     response = TextField(default="")

@@ -243,7 +243,7 @@ def _bill_insurer(visit, provider, program_client):
         place_of_service=place_of_service(visit.telehealth),
         modifiers=",".join(modifiers(visit.telehealth)), x12="")
     try:
-        claim.x12 = x12.claim_837p(claim_data(claim, visit, provider, program_client))
+        claim.x12 = x12.claim_837p(claim_data(claim, visit, provider, program_client, check))
     except x12.ClaimDataProblem as problem:  # nothing is kept: the transaction is undone
         raise ProgramProblem(f"No claim could be made: {problem}. Correct the client's "
                              "details, then log the session again.", "client") from None
@@ -316,9 +316,20 @@ def _taxonomy(provider):
     return "101YP2500X"
 
 
-def claim_data(claim, visit, provider, program_client):
-    config = current_app.config
+def _claim_payer(program_client, check):
+    """(name, payer id) the claim goes to: the plan's payer, or the behavioural-health
+    administrator the plan carves mental-health benefits out to."""
+    if check.carved_out_from and check.carve_out_payer_id:
+        return check.carve_out_name or "Behavioral health administrator", \
+            check.carve_out_payer_id
     payer = program_client.payer
+    return payer.name, (payer.clearinghouse_payer_id
+                        or network_of(payer).clearinghouse_payer_id or payer.slug.upper())
+
+
+def claim_data(claim, visit, provider, program_client, check):
+    config = current_app.config
+    payer_name, payer_id = _claim_payer(program_client, check)
     return x12.ClaimData(
         interchange_control_number=claim.id, created_at=claim.created_at,
         test=config["ALMA_ENV"] != "production",
@@ -326,9 +337,7 @@ def claim_data(claim, visit, provider, program_client):
         group_npi=config["GROUP_NPI"], group_address=config["GROUP_ADDRESS"],
         group_city=config["GROUP_CITY"], group_state=config["GROUP_STATE"],
         group_zip=config["GROUP_ZIP"], group_phone=config["GROUP_PHONE"],
-        contact_name="Billing", payer_name=payer.name,
-        payer_id=payer.clearinghouse_payer_id or network_of(payer).clearinghouse_payer_id
-        or payer.slug.upper(),
+        contact_name="Billing", payer_name=payer_name, payer_id=payer_id,
         provider_first_name=provider.first_name, provider_last_name=provider.last_name,
         provider_npi=provider.npi, provider_taxonomy=_taxonomy(provider),
         subscriber_first_name=program_client.first_name,

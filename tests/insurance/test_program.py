@@ -398,3 +398,16 @@ def test_a_balance_unpaid_60_days_may_be_marked_paid_by_the_provider(app, in_pro
     with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):
         billing.record_paid_directly(invoice, in_program)
     assert Invoice.get_by_id(invoice.id).status == "paid"
+
+
+def test_a_carved_out_clients_claim_goes_to_the_behavioural_health_administrator(
+        app, in_program):
+    program_client = move_in(in_program, member_id="ALMA-CARVE-OUT")
+    check = checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    assert (check.carved_out_from, check.carve_out_payer_id) == ("UnitedHealthcare", "OBH01")
+    with time_machine.travel(MONDAY + datetime.timedelta(hours=3), tick=False):
+        visit = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834",
+                                   True, "attended")
+    claim = Claim.get(Claim.visit == visit)
+    assert "NM1*PR*2*OPTUM BEHAVIORAL HEALTH*****PI*OBH01" in claim.x12
+    assert claim.copay_cents == 3000 and x12.validate(claim.x12) == []
