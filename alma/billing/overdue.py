@@ -135,11 +135,12 @@ class OverdueRow:
 
 def overdue_for(provider_id, on):
     """The provider's clients' overdue invoices on `on`, oldest first."""
-    invoices = (Invoice.select(Invoice, Client).join(Client, on=Invoice.owed_by_client)
-                .where(_overdue_on(on) & (Invoice.treating_provider == provider_id))
-                .order_by(Invoice.due_on, Invoice.id))
+    invoices = list(Invoice.select(Invoice, Client).join(Client, on=Invoice.owed_by_client)
+                    .where(_overdue_on(on) & (Invoice.treating_provider == provider_id))
+                    .order_by(Invoice.due_on, Invoice.id))
+    sums = billing.amounts_for(invoices)
     return [OverdueRow(invoice=i, client_name=i.owed_by_client.name, what=i.kind_label,
-                       due_cents=billing.amounts(i).due, days=days_overdue(i, on),
+                       due_cents=sums[i.id].due, days=days_overdue(i, on),
                        stage=reminder_stage(i, on), may_collect=may_collect_directly(i, on),
                        provider_collects=i.collected_by == PROVIDER)
             for i in invoices]
@@ -221,8 +222,10 @@ def client_invoices(provider, on=None):
         Invoice.due_on, Invoice.id)
     paid = base.where(Invoice.status == PAID).order_by(
         Invoice.paid_at.desc(), Invoice.id.desc()).limit(RECENT_PAID)
+    groups = [list(group) for group in (overdue, still_open, paid)]
+    sums = billing.amounts_for([invoice for group in groups for invoice in group])
     rows = []
-    for group in (overdue, still_open, paid):
+    for group in groups:
         for invoice in group:
             days = days_overdue(invoice, on) if invoice.status == OPEN else 0
             if invoice.status == PAID:
@@ -234,7 +237,7 @@ def client_invoices(provider, on=None):
             rows.append(InvoiceRow(
                 invoice=invoice, client_name=invoice.owed_by_client.name,
                 client_id=invoice.owed_by_client_id, what=invoice.kind_label,
-                due_cents=max(billing.amounts(invoice).due, 0), status=status,
+                due_cents=max(sums[invoice.id].due, 0), status=status,
                 overdue_days=days,
                 collects=who_collects(invoice, provider),
                 may_collect=may_collect_directly(invoice, on)))

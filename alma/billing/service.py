@@ -47,6 +47,25 @@ def amounts(invoice):
     return Amounts(invoice.total_cents, credited, paid, refunded)
 
 
+def amounts_for(invoices):
+    """{invoice id: Amounts} for many invoices in three queries (a page or a digest)."""
+    ids = [invoice.id for invoice in invoices]
+    if not ids:
+        return {}
+
+    def summed(query, by):
+        return dict(query.where(by.in_(ids)).group_by(by).tuples())
+    paid = summed(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents)),
+                  Payment.invoice)
+    refunded = summed(Refund.select(Payment.invoice, fn.SUM(Refund.amount_cents)).join(Payment),
+                      Payment.invoice)
+    credited = summed(CreditNote.select(CreditNote.invoice, fn.SUM(CreditNote.amount_cents)),
+                      CreditNote.invoice)
+    return {invoice.id: Amounts(invoice.total_cents, credited.get(invoice.id, 0),
+                                paid.get(invoice.id, 0), refunded.get(invoice.id, 0))
+            for invoice in invoices}
+
+
 def _settle(invoice):
     """Paid when nothing is due; open again if a refund makes something due."""
     due = amounts(invoice).due

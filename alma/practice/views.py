@@ -84,7 +84,7 @@ def _membership():
 
 def _billing_page(plan=None, kind=None, months=None, problem=None, status=200):
     from alma.billing.models import Invoice
-    from alma.billing.service import amounts
+    from alma.billing.service import amounts_for
     from alma.membership import fees
 
     membership = _membership()
@@ -93,7 +93,7 @@ def _billing_page(plan=None, kind=None, months=None, problem=None, status=200):
     today = fees.today()
     return render_template(
         "practice/billing.html", membership=membership, invoices=invoices,
-        amounts={i.id: amounts(i) for i in invoices}, today=today,
+        amounts=amounts_for(invoices), today=today,
         next_period=fees.period_for(membership, today)[1],
         change_month=fees.effective_month(today), plan=plan, plan_kind=kind, months=months,
         problem=problem), status
@@ -250,14 +250,16 @@ def clients_csv():
 @login_required
 def invoices_csv():
     from alma.billing.models import Invoice
-    from alma.billing.service import amounts
+    from alma.billing.service import amounts_for
 
     provider = _provider_even_if_left()
     invoices = Invoice.select().where((Invoice.owed_by_provider == provider.id)
                                       | (Invoice.collecting_provider == provider.id))
     rows = []
-    for invoice in invoices.order_by(Invoice.issued_on):
-        a = amounts(invoice)
+    invoices = list(invoices.order_by(Invoice.issued_on))
+    sums = amounts_for(invoices)
+    for invoice in invoices:
+        a = sums[invoice.id]
         rows.append([invoice.number, invoice.kind_label, invoice.issued_on.isoformat(),
                      invoice.due_on.isoformat(), invoice.status, f"{a.total / 100:.2f}",
                      f"{a.credited / 100:.2f}", f"{a.net_paid / 100:.2f}", f"{a.due / 100:.2f}"])

@@ -63,6 +63,8 @@ def test_totals_payments_refunds_and_credits_always_add_up(app, client_row, line
             assert 0 <= now.refunded <= now.paid
             invoice = Invoice.get_by_id(invoice.id)
             assert (invoice.status == PAID) == (now.due == 0)
+            # Many invoices' sums at once (pages, digests) agree with one at a time.
+            assert service.amounts_for([invoice]) == {invoice.id: now}
 
 
 def test_an_overpayment_is_refused(app, client_row):
