@@ -15,6 +15,13 @@ def _date(label, message):
                      render_kw={"autocomplete": "off"})
 
 
+def _member_id(missing):
+    return StringField("Member ID", filters=[strip], validators=[
+        DataRequired(missing), Length(max=40),
+        Regexp(r"^[A-Za-z0-9-]+$", message="A member ID has only letters, digits and dashes, "
+                                           "as on the insurance card.")])
+
+
 class EnrolForm(FlaskForm):
     caqh_id = StringField("CAQH ProView ID", filters=[strip], validators=[
         DataRequired("Enter your CAQH ProView ID."),
@@ -48,10 +55,7 @@ class MoveInForm(FlaskForm):
         DataRequired("Enter the client's email: copay invoices go there."),
         Email("Enter an email address like name@example.com."), Length(max=254)])
     payer = SelectField("Insurance", validators=[InputRequired("Choose their insurance.")])
-    member_id = StringField("Member ID", filters=[strip], validators=[
-        DataRequired("Enter the member ID from their card."), Length(max=40),
-        Regexp(r"^[A-Za-z0-9-]+$", message="A member ID has only letters, digits and "
-                                           "dashes.")])
+    member_id = _member_id("Enter the member ID from their card.")
     address = StringField("Street address", filters=[strip], validators=[
         DataRequired("Enter the client's street address (claims need it)."), Length(max=55)])
     city = StringField("City", filters=[strip], validators=[
@@ -94,10 +98,7 @@ class VisitForm(FlaskForm):
 
 class BenefitsForm(FlaskForm):
     payer = SelectField("Your insurance", validators=[InputRequired("Choose your insurance.")])
-    member_id = StringField("Member ID", filters=[strip], validators=[
-        DataRequired("Enter the member ID from your insurance card."), Length(max=40),
-        Regexp(r"^[A-Za-z0-9-]+$", message="A member ID has only letters, digits and dashes "
-                                           "(as on your card).")])
+    member_id = _member_id("Enter the member ID from your insurance card.")
     first_name = StringField("First name (as on your card)", filters=[strip], validators=[
         DataRequired("Enter your first name as it is on your card."), Length(max=60)])
     last_name = StringField("Last name", filters=[strip], validators=[

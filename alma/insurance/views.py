@@ -123,6 +123,9 @@ def notice():
 @provider_required
 def fees():
     provider = _provider()
+    if service.open_enrollment(provider) is None:
+        return _program_page(provider, problem="Enrol in the insurance program first: these "
+                                               "fees apply to its sessions.", status=409)
     form = FeesForm()
     if not form.validate():
         return _program_page(provider, fees_form=form, status=422)

@@ -363,3 +363,41 @@ def test_a_visitors_check_is_forgotten_after_90_days(client, db):
         assert benefits.forget_visitor_checks() == 1
         assert client.get("/benefits/result").status_code == 303
     assert EligibilityCheck.select().count() == 0
+
+
+def test_bad_input_on_the_other_forms_is_a_clear_422_that_keeps_what_was_typed(
+        app, client, provider, staff):
+    # The provider's fees: only once enrolled; a typo keeps the other field, nothing saved.
+    early = post(client, "/practice/insurance/fees", {"late_cancel_fee": "75"},
+                 "/practice/insurance")
+    assert early.status_code == 409 and "Enrol in the insurance program first" in text(early)
+    post(client, "/practice/insurance/enrol", enrol_form(), "/practice/insurance")
+    bad = post(client, "/practice/insurance/fees", {"late_cancel_fee": "75",
+                                                    "no_show_fee": "999"},
+               "/practice/insurance")
+    assert bad.status_code == 422 and "from $1 to $500" in text(bad) and 'value="75"' in \
+        text(bad)
+    assert provider.__class__.get_by_id(provider.id).late_cancel_fee_cents is None
+    done = post(client, "/practice/insurance/fees", {"late_cancel_fee": "75.505"},
+                "/practice/insurance")
+    assert done.status_code == 303
+    assert provider.__class__.get_by_id(provider.id).late_cancel_fee_cents == 7551
+    # A client's noted answers: a percent over 100 is refused; an unknown payer is a 404.
+    bad = post(client, "/benefits/ask?payer=cigna", {"payer": "cigna", "coinsurance": "150",
+                                                     "copay": "20"},
+               "/benefits/ask?payer=cigna")
+    assert bad.status_code == 422 and "0 to 100" in text(bad) and 'value="20' in text(bad)
+    assert post(client, "/benefits/ask", {"payer": "nobody"}, "/benefits/ask").status_code \
+        == 404
+    assert EligibilityCheck.select().count() == 0
+    # The team's approval date must be a date.
+    case = CredentialingCase.get(CredentialingCase.payer == factories.payer("aetna"))
+    team = app.test_client()
+    factories.sign_in(team, staff, PASSWORD)
+    post(team, f"/team/credentialing/{case.id}", {"action": "checklist",
+                                                 "checked": list(service.CHECKLIST)})
+    bad = post(team, f"/team/credentialing/{case.id}", {"action": "approve",
+                                                       "effective_on": "next tuesday"})
+    assert bad.status_code == 422 and CredentialingCase.get_by_id(case.id).status == \
+        "submitted"
+    assert NetworkParticipation.select().count() == 0
