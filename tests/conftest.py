@@ -6,6 +6,7 @@ other's rows. Browser tests, which need committed data visible to a server
 thread, use the `live_server` fixture in tests/browser/conftest.py instead.
 """
 import asyncio
+import datetime
 import email
 import email.policy
 import os
@@ -24,6 +25,29 @@ from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402
 from alma.directory import vocab  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", default=None, metavar="YYYY-MM-DD",
+        help="Run as if today were this day: the clock starts there at 09:00 UTC and ticks. "
+             "No test may depend on the real date (CI runs the suite on hard dates too).")
+
+
+def pytest_configure(config):
+    day = config.getoption("--clock")
+    if day:
+        import time_machine
+
+        start = datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9),
+                                          tzinfo=datetime.timezone.utc)
+        config._alma_clock = time_machine.travel(start, tick=True)
+        config._alma_clock.start()
+
+
+def pytest_report_header(config):
+    day = config.getoption("--clock")
+    return f"clock: {day} (moved)" if day else None
 
 
 def _test_database_url(tmp_dir):
@@ -234,7 +258,9 @@ def scratch_database(app, tmp_path):
 
     if is_postgres():
         params = dict(database.obj.connect_params)
-        home, name = database.obj.database, "alma_scratch"
+        # Named after the test database, so suites on different databases never meet.
+        home = database.obj.database
+        name = f"{home}_scratch"
         _postgres_admin(params, home, f"DROP DATABASE IF EXISTS {name}")
         _postgres_admin(params, home, f"CREATE DATABASE {name}")
         scratch = PostgresqlDatabase(name, **params)

@@ -65,3 +65,30 @@ def test_it_reverts_every_migration_and_applies_them_again(scratch_database):
     assert runner.up() == applied
     with scratch_database.bind_ctx(ALL_MODELS):
         assert not diff_models(scratch_database, ALL_MODELS)
+
+
+def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(db):
+    import datetime
+    import importlib.util
+
+    from alma.billing import service as billing
+    from alma.membership.models import Membership
+    from tests import factories
+
+    day = datetime.date
+    waiting = Membership.create(provider=factories.provider(email="w@example.com"),
+                                fee_cents=12500, billing_day=28, started_on=day(2026, 10, 31))
+    invoiced = Membership.create(provider=factories.provider(email="i@example.com"),
+                                 fee_cents=12500, billing_day=28, started_on=day(2026, 10, 30))
+    billing.issue("membership_fee", [("fee", 1, 12500)], day(2026, 11, 4),
+                  owed_by_provider=invoiced.provider, period=(day(2026, 10, 28),
+                                                              day(2026, 11, 28)))
+    on_28th = Membership.create(provider=factories.provider(email="t@example.com"),
+                                fee_cents=12500, billing_day=28, started_on=day(2026, 10, 28))
+    path = MIGRATIONS / "0010_billing_day_any_day.py"
+    spec = importlib.util.spec_from_file_location("m0010", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.up(None, database)
+    days = {m.id: Membership.get_by_id(m.id).billing_day for m in (waiting, invoiced, on_28th)}
+    assert days == {waiting.id: 31, invoiced.id: 28, on_28th.id: 28}

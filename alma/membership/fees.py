@@ -9,6 +9,7 @@
   take effect on the 1st of next month; later, the month after. Cash-pay
   income is never touched: Alma only ever invoices the fee.
 """
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -39,10 +40,30 @@ class MembershipProblem(Exception):
 
 
 def start(provider, on=None):
-    """Membership begins (on approval): the billing day is that day of the month, at most 28."""
+    """Membership begins (on approval): the billing day is that day of the month.
+
+    A month too short for it is billed on its last day (see billing_date), so a member
+    approved on the 31st is billed on the 31st, February's 28th or 29th, April's 30th…
+    """
     on = on or today()
     return Membership.create(provider=provider, fee_cents=current_app.config["MEMBERSHIP_FEE_CENTS"],
-                             billing_day=min(on.day, 28), started_on=on)
+                             billing_day=on.day, started_on=on)
+
+
+def billing_date(membership, year, month):
+    """The day of that month the fee period starts: the billing day, or the month's last day."""
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(membership.billing_day, last))
+
+
+def _next_month(day):
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def period_after(membership, start_day):
+    """The fee period that starts on `start_day` (a billing date): [start_day, next one)."""
+    following = _next_month(start_day)
+    return start_day, billing_date(membership, following.year, following.month)
 
 
 def effective_month(asked_on):
@@ -52,11 +73,13 @@ def effective_month(asked_on):
 
 
 def period_for(membership, on):
-    """The fee period that starts on this month's billing day, if it has begun."""
-    start_day = on.replace(day=membership.billing_day)
+    """The fee period `on` falls in: from this month's billing date if it has come, else
+    from last month's."""
+    start_day = billing_date(membership, on.year, on.month)
     if start_day > on:
-        start_day -= relativedelta(months=1)
-    return start_day, start_day + relativedelta(months=1)
+        before = on.replace(day=1) - datetime.timedelta(days=1)
+        start_day = billing_date(membership, before.year, before.month)
+    return period_after(membership, start_day)
 
 
 def fee_for(membership, start_day, end_day, ends_on=None):
@@ -169,11 +192,13 @@ class Plan:
 
 def _fees_between(membership, end, on, ends_on=None):
     """What will still be invoiced from now until `end` (fees not yet issued)."""
-    total, day = 0, period_for(membership, on)[0] + relativedelta(months=1)
+    total = 0
+    day = period_after(membership, period_for(membership, on)[0])[1]
     while day < end:
-        if not is_paused(membership, day):
-            total += fee_for(membership, day, day + relativedelta(months=1), ends_on)[0]
-        day += relativedelta(months=1)
+        start_day, end_day = period_after(membership, day)
+        if not is_paused(membership, start_day):
+            total += fee_for(membership, start_day, end_day, ends_on)[0]
+        day = end_day
     return total
 
 

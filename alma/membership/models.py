@@ -74,7 +74,7 @@ class Membership(BaseModel):
 
     provider = ForeignKeyField(Provider, unique=True, backref="membership", on_delete="CASCADE")
     fee_cents = IntegerField()
-    billing_day = IntegerField()  # 1 to 28: the day each month's fee is invoiced
+    billing_day = IntegerField()  # 1 to 31: the day fees are invoiced (a short month: its last)
     started_on = DateField()
     ends_on = DateField(null=True)  # a cancellation takes effect on this day
     left_on = DateField(null=True)

@@ -215,3 +215,42 @@ def test_someone_who_left_is_reminded_of_what_they_owe_but_not_held(app, member,
     assert not Provider.get_by_id(provider.id).billing_hold
     deliver()
     assert all("overdue" in m["Subject"] for m in mailbox.to("mo@example.com"))
+
+
+@pytest.mark.parametrize("approved", [D(2026, 1, 29), D(2026, 1, 30), D(2026, 1, 31),
+                                      D(2028, 2, 29), D(2026, 12, 31), D(2026, 3, 28)])
+def test_a_member_approved_on_any_day_is_invoiced_from_that_day_every_month(app, db, approved):
+    """The billing day is the day of approval; in a shorter month it is that month's last day."""
+    provider = factories.provider(email="late@example.com")
+    with app.app_context():
+        membership = fees.start(provider, on=approved)
+    assert membership.billing_day == approved.day
+    starts, day = [], approved
+    for _ in range(14):  # every day for fourteen months, as the hourly job would
+        for _ in range(31):
+            if run(app, fees.invoice_fees, day):
+                starts.append(day)
+            day += datetime.timedelta(days=1)
+    periods = [(i.period_start, i.period_end) for i in Invoice.select().order_by(Invoice.id)]
+    assert periods[0][0] == approved  # the first month is invoiced, on the day it begins
+    assert [start for start, _ in periods] == starts
+    for (start, end), (next_start, _) in zip(periods, periods[1:]):
+        assert end == next_start  # no gap, no overlap
+        assert 28 <= (end - start).days <= 31
+        assert start.day == min(approved.day, _days_in(start))
+    assert all(i.total_cents == 12500 for i in Invoice.select())
+
+
+def _days_in(day):
+    import calendar
+
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def test_the_billing_page_says_when_a_month_end_fee_is_invoiced(app, db):
+    provider = factories.provider(email="eom@example.com")
+    with app.app_context():
+        membership = fees.start(provider, on=D(2026, 1, 31))
+    assert fees.period_for(membership, D(2026, 2, 28)) == (D(2026, 2, 28), D(2026, 3, 31))
+    assert fees.period_for(membership, D(2026, 2, 27)) == (D(2026, 1, 31), D(2026, 2, 28))
+    assert fees.period_for(membership, D(2026, 4, 30)) == (D(2026, 4, 30), D(2026, 5, 31))
