@@ -9,6 +9,7 @@ signed, so payments take the same path (service.apply_event) either way.
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -39,6 +40,32 @@ class Event:
     reference: str = None
 
 
+MAX_CENTS = 100_000_000  # a million dollars: no invoice here comes near it
+_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
+
+
+def checked_event(id, kind, invoice_number=None, amount_cents=0, reference=None):
+    """An Event from what a gateway sent, or InvalidEvent if any part isn't what it must be.
+
+    A signed event is still checked: its ids must fit our columns, its amount must be a
+    whole number of cents (12.7 is refused, not truncated), and a payment names its
+    invoice, its amount and its reference.
+    """
+    for name, value in (("id", id), ("type", kind)):
+        if not (isinstance(value, str) and _TOKEN.fullmatch(value)):
+            raise InvalidEvent(f"malformed event: {name}")
+    if kind != "payment_succeeded":
+        return Event(id=id, kind=kind)
+    for name, value in (("invoice", invoice_number), ("reference", reference)):
+        if not (isinstance(value, str) and _TOKEN.fullmatch(value)):
+            raise InvalidEvent(f"malformed event: {name}")
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) \
+            or not 0 < amount_cents <= MAX_CENTS:
+        raise InvalidEvent("malformed event: amount")
+    return Event(id=id, kind=kind, invoice_number=invoice_number, amount_cents=amount_cents,
+                 reference=reference)
+
+
 class LocalGateway:
     """Pays with a test card on a page of this app. For development and the tests."""
 
@@ -47,9 +74,10 @@ class LocalGateway:
     TOLERANCE_SECONDS = 300
 
     def start_checkout(self, invoice, amount_cents, success_url, cancel_url):
+        # The page charges what is due when the card is given, never an amount from the
+        # browser (as a real checkout session fixes its amount on the gateway's side).
         reference = f"local_{secrets.token_urlsafe(12)}"
-        url = url_for("billing.test_checkout", reference=reference, invoice=invoice.number,
-                      amount=amount_cents)
+        url = url_for("billing.test_checkout", reference=reference, invoice=invoice.number)
         return Checkout(url=url, reference=reference)
 
     def _signature(self, timestamp, payload):
@@ -79,9 +107,9 @@ class LocalGateway:
             raise InvalidEvent("bad signature")
         try:
             data = json.loads(payload)
-            return Event(id=data["id"], kind=data["type"], invoice_number=data.get("invoice"),
-                         amount_cents=int(data.get("amount", 0)), reference=data.get("reference"))
-        except (ValueError, KeyError, TypeError):
+            return checked_event(data["id"], data["type"], data.get("invoice"),
+                                 data.get("amount"), data.get("reference"))
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise InvalidEvent("malformed event")
 
     def refund(self, payment, amount_cents):
@@ -128,14 +156,13 @@ class StripeGateway:
             raise InvalidEvent(str(problem))
         try:
             if event["type"] != "checkout.session.completed":
-                return Event(id=event["id"], kind=event["type"])
+                return checked_event(event["id"], event["type"])
             session = event["data"]["object"]
             if session.get("payment_status") != "paid":
-                return Event(id=event["id"], kind="checkout_unpaid")
-            return Event(id=event["id"], kind="payment_succeeded",
-                         invoice_number=session["metadata"]["invoice"],
-                         amount_cents=int(session["amount_total"]), reference=session["id"])
-        except (KeyError, TypeError, ValueError) as problem:
+                return checked_event(event["id"], "checkout_unpaid")
+            return checked_event(event["id"], "payment_succeeded", session["metadata"]["invoice"],
+                                 session["amount_total"], session["id"])
+        except (KeyError, TypeError, ValueError, AttributeError) as problem:
             raise InvalidEvent(f"malformed event: {problem}")
 
     def refund(self, payment, amount_cents):

@@ -8,7 +8,6 @@ from alma.accounts import link_pages
 from alma.billing import gateways, service
 from alma.billing.models import Invoice
 from alma.extensions import csrf, limiter
-from alma.web import whole_number
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
@@ -95,14 +94,12 @@ def pay(number):
 
 
 def _test_checkout(values):
-    """The invoice and amount a local test checkout is for (404 unless the local gateway)."""
+    """The invoice a local test checkout is for and what it charges: what is due now,
+    whatever the browser says (404 unless the local gateway)."""
     if current_app.config["PAYMENT_GATEWAY"] != "local":
         abort(404)
     found = invoice_or_404(values.get("invoice", ""))
-    amount = whole_number(values.get("amount"))
-    if amount is None:
-        abort(400)
-    return found, amount
+    return found, max(service.amounts(found).due, 0)
 
 
 def _test_checkout_page(found, amount, reference, problem=None, status=200):
@@ -121,11 +118,14 @@ def test_checkout(reference):
 def test_checkout_post(reference):
     """The test card pays: the local gateway signs the event and it goes the webhook's way."""
     found, amount = _test_checkout(request.form)
+    if service.paid_to_provider_directly(found):
+        return _test_checkout_page(found, amount, reference,
+                                   "Pay this fee to your provider directly.", 409)
     card = request.form.get("card", "").replace(" ", "")
     if card != gateways.LocalGateway.TEST_CARD.replace(" ", ""):
         return _test_checkout_page(found, amount, reference,
                                    "Your card was declined (use the test card).", 402)
-    if service.amounts(found).due == 0:
+    if amount == 0:
         # Paid already (a second tab, a second click): nothing more to take.
         return redirect(url_for("billing.invoice", number=found.number), 303)
     gateway = gateways.LocalGateway()

@@ -308,3 +308,58 @@ def test_production_takes_no_test_payments_unless_told_to():
     production = from_environment(environ={"ALMA_ENV": "production", "SECRET_KEY": "k"},
                                   instance_path="/tmp")
     assert production["PAYMENT_GATEWAY"] == "none"
+
+
+# --- What a browser or a gateway says is checked, never trusted -------------------------------------
+
+def test_the_test_checkout_charges_what_is_due_whatever_the_browser_says(
+        app, client, client_row, mailbox, deliver):
+    with app.app_context():
+        invoice = issue(client_row)
+    page = client.get(open_invoice(client, mailbox, deliver))
+    checkout = client.post(f"/billing/invoices/{invoice.number}/pay",
+                           data={"csrf_token": csrf_token_from(page)})
+    reference = checkout.headers["Location"].split("/test-checkout/")[1].split("?")[0]
+    assert "Pay $150" in client.get(checkout.headers["Location"] + "&amount=1").get_data(
+        as_text=True)
+    paid = client.post(f"/billing/test-checkout/{reference}", data={
+        "csrf_token": csrf_token_from(page), "invoice": invoice.number, "amount": "1",
+        "card": "4242 4242 4242 4242"})
+    assert paid.status_code == 303
+    (payment,) = Payment.select()
+    assert payment.amount_cents == 15000 and Invoice.get_by_id(invoice.id).status == PAID
+
+
+def test_the_test_checkout_refuses_a_fee_paid_to_the_provider_directly(
+        app, client, client_row, mailbox, deliver):
+    with app.app_context():
+        invoice = service.issue("cancellation_fee", [("Late cancellation", 1, 7500)],
+                                due_on=today() + datetime.timedelta(days=7),
+                                owed_by_client=client_row, collected_by="provider",
+                                email_to=client_row.email)
+    open_invoice(client, mailbox, deliver)
+    refused = client.post(f"/billing/test-checkout/local_x?invoice={invoice.number}", data={
+        "csrf_token": csrf_token_from(client.get("/sign-in")), "invoice": invoice.number,
+        "card": "4242 4242 4242 4242"})
+    assert refused.status_code == 409 and "provider directly" in refused.get_data(as_text=True)
+    assert Payment.select().count() == 0
+
+
+@pytest.mark.parametrize("change", [
+    {"amount": 2 ** 31}, {"amount": 12.7}, {"amount": "15000"}, {"amount": True},
+    {"amount": -5}, {"amount": 0}, {"id": "e" * 256}, {"id": ""}, {"id": "evt\x00"},
+    {"reference": None}, {"reference": "r" * 256}, {"invoice": None}, {"invoice": 12},
+    {"type": ["payment_succeeded"]},
+])
+def test_a_signed_but_malformed_webhook_is_refused_and_changes_nothing(app, client,
+                                                                        client_row, change):
+    with app.app_context():
+        invoice = issue(client_row, email=False)
+        event = {"id": "evt_ok", "type": "payment_succeeded", "invoice": invoice.number,
+                 "amount": 15000, "reference": "ref-ok", **change}
+        payload = json.dumps(event).encode()
+        signature = gateways.LocalGateway().sign(payload)
+    response = client.post("/billing/webhooks/local", data=payload,
+                           headers={"Alma-Signature": signature})
+    assert response.status_code == 400
+    assert Payment.select().count() == 0 and GatewayEvent.select().count() == 0
