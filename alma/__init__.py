@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import cli, db, errors, jobs, logs, security, templating, web
+from alma import cli, db, errors, inputs, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -33,6 +33,7 @@ def create_app(config=None):
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    inputs.init_app(app)  # after htmx, which sets its own request class
     limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)

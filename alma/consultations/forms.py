@@ -1,7 +1,6 @@
 """The consultation request form, and the provider's answer."""
 import uuid
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TelField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -10,9 +9,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from alma.accounts.forms import strip
 from alma.consultations.models import DECLINE_REASONS, FORMATS, PROVIDER_DECLINE_REASONS
 from alma.directory.criteria import SELF_PAY
+from alma.inputs import Form
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """Who the client is, asked the same way on every form a client fills."""
 
     name = StringField("Your name", validators=[DataRequired("Tell us your name."),
@@ -57,7 +57,7 @@ class RequestForm(ContactForm):
             self.submission_key.data = uuid.uuid4().hex
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = RadioField("Why?", choices=[SelectChoice(r, DECLINE_REASONS[r].capitalize())
                                          for r in PROVIDER_DECLINE_REASONS],
                         validators=[InputRequired("Choose a reason.")])
@@ -65,5 +65,5 @@ class DeclineForm(FlaskForm):
                          validators=[Optional(), Length(max=1000)])
 
 
-class WaitlistForm(FlaskForm):
+class WaitlistForm(Form):
     submission_key = HiddenField(validators=[DataRequired()])

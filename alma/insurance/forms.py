@@ -1,18 +1,29 @@
 """Forms of the insurance program: enrolment, moving clients in, sessions, benefit checks."""
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, RadioField, SelectField,
-                     StringField, TextAreaField)
+import datetime
+
+from wtforms import (BooleanField, EmailField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange,
                                 Optional, Regexp)
 
 from alma.accounts.forms import strip
+from alma.inputs import Day, Form, Money
 from alma.insurance.models import ATTENDANCE, CPT_CODES
 
 
-def _date(label, message):
-    return DateField(label, validators=[InputRequired(message)],
-                     render_kw={"autocomplete": "off"})
+DAY = datetime.timedelta(days=1)
+YEAR = 366 * DAY
+
+
+def _date(label, message, earliest, latest):
+    return Day(label, validators=[InputRequired(message)], earliest=earliest, latest=latest)
+
+
+def _birth_date(message):
+    # Outer bounds only (the oldest living people were born about 115 years ago); a date
+    # in the future is refused with its own message where the date is used.
+    return _date("Date of birth", message, earliest=-120 * YEAR, latest=YEAR)
 
 
 def _member_id(missing):
@@ -22,18 +33,20 @@ def _member_id(missing):
                                            "as on the insurance card.")])
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     caqh_id = StringField("CAQH ProView ID", filters=[strip], validators=[
         DataRequired("Enter your CAQH ProView ID."),
         Regexp(r"^[0-9]{5,10}$", message="Enter your CAQH ProView ID: 5 to 10 digits.")])
     caqh_attested_on = _date("Date you last attested in CAQH",
-                             "Enter the date you last attested, from your ProView profile.")
+                             "Enter the date you last attested, from your ProView profile.",
+                             earliest=-10 * YEAR, latest=YEAR)
     malpractice_carrier = StringField("Malpractice insurance carrier", filters=[strip],
                                       validators=[DataRequired("Enter your malpractice "
                                                                "insurance carrier."),
                                                   Length(max=120)])
     malpractice_expires_on = _date("Malpractice cover ends on",
-                                   "Enter the date your malpractice cover ends.")
+                                   "Enter the date your malpractice cover ends.",
+                                   earliest=-10 * YEAR, latest=10 * YEAR)
     individually = SelectField("Already in network on your own with", choices=[
         SelectChoice("", "Neither"), SelectChoice("optum", "Optum"),
         SelectChoice("aetna", "Aetna"), SelectChoice("both", "Both")],
@@ -42,13 +55,13 @@ class EnrolForm(FlaskForm):
                           "Alma to credential me under its Tax ID.")
 
 
-class MoveInForm(FlaskForm):
+class MoveInForm(Form):
     first_name = StringField("First name (as on their insurance card)", filters=[strip],
                              validators=[DataRequired("Enter the client's first name."),
                                          Length(max=60)])
     last_name = StringField("Last name", filters=[strip], validators=[
         DataRequired("Enter the client's last name."), Length(max=60)])
-    date_of_birth = _date("Date of birth", "Enter the client's date of birth.")
+    date_of_birth = _birth_date("Enter the client's date of birth.")
     gender = SelectField("Sex on their insurance card", choices=[
         SelectChoice("U", "Not given"), SelectChoice("F", "Female"), SelectChoice("M", "Male")])
     email = EmailField("Client's email (for copay invoices)", filters=[strip], validators=[
@@ -70,18 +83,19 @@ class MoveInForm(FlaskForm):
                         default=True)
 
 
-class FeesForm(FlaskForm):
-    late_cancel_fee = DecimalField("Late-cancellation fee ($)", places=2, validators=[
+class FeesForm(Form):
+    late_cancel_fee = Money("Late-cancellation fee ($)", validators=[
         Optional(), NumberRange(1, 500, message="Enter a fee from $1 to $500, or leave it "
                                                 "empty for none.")])
-    no_show_fee = DecimalField("Missed-session fee ($)", places=2, validators=[
+    no_show_fee = Money("Missed-session fee ($)", validators=[
         Optional(), NumberRange(1, 500, message="Enter a fee from $1 to $500, or leave it "
                                                 "empty for none.")])
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     client = SelectField("Client", validators=[InputRequired("Choose the client.")])
-    held_on = _date("Date of the session", "Enter the date of the session.")
+    held_on = _date("Date of the session", "Enter the date of the session.",
+                    earliest=-YEAR, latest=YEAR)
     cpt_code = SelectField("Service", choices=[SelectChoice(code, f"{code}: {label}")
                                               for code, label in CPT_CODES.items()],
                            default="90834")
@@ -96,34 +110,36 @@ class VisitForm(FlaskForm):
                               default=True)
 
 
-class BenefitsForm(FlaskForm):
+class BenefitsForm(Form):
     payer = SelectField("Your insurance", validators=[InputRequired("Choose your insurance.")])
     member_id = _member_id("Enter the member ID from your insurance card.")
     first_name = StringField("First name (as on your card)", filters=[strip], validators=[
         DataRequired("Enter your first name as it is on your card."), Length(max=60)])
     last_name = StringField("Last name", filters=[strip], validators=[
         DataRequired("Enter your last name as it is on your card."), Length(max=60)])
-    date_of_birth = _date("Date of birth", "Enter your date of birth.")
+    date_of_birth = _birth_date("Enter your date of birth.")
 
 
-class AnswersForm(FlaskForm):
+class AnswersForm(Form):
     """What a client's insurer told them by phone."""
 
     in_network = BooleanField("They said I have behavioural (mental) health benefits "
                               "in network", default=True)
-    copay = DecimalField("Copay for a mental health outpatient visit ($)", places=2,
-                         validators=[Optional(), NumberRange(0, 1000, message="Enter an "
+    copay = Money("Copay for a mental health outpatient visit ($)",
+                  validators=[Optional(), NumberRange(0, 1000, message="Enter an "
                                                              "amount from $0 to $1,000.")])
-    coinsurance = DecimalField("Or coinsurance (%)", places=0, validators=[
+    coinsurance = Money("Or coinsurance (%)", places=None,
+                        message="Enter a percent from 0 to 100, like 20.", validators=[
         Optional(), NumberRange(0, 100, message="Enter a percent from 0 to 100.")])
-    deductible_left = DecimalField("Deductible left to meet ($)", places=2, validators=[
+    deductible_left = Money("Deductible left to meet ($)", validators=[
         Optional(), NumberRange(0, 100_000, message="Enter an amount from $0 to $100,000.")])
-    oop_left = DecimalField("Out-of-pocket maximum left ($, optional)", places=2, validators=[
+    oop_left = Money("Out-of-pocket maximum left ($, optional)", validators=[
         Optional(), NumberRange(0, 100_000, message="Enter an amount from $0 to $100,000.")])
 
 
-class DecisionForm(FlaskForm):
-    effective_on = DateField("In network from", validators=[Optional()])
+class DecisionForm(Form):
+    effective_on = Day("In network from", validators=[Optional()], earliest=-YEAR,
+                       latest=YEAR)
     reason = TextAreaField("Why not (the provider reads this)", validators=[
         Optional(), Length(max=1000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])

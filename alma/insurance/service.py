@@ -22,6 +22,7 @@ from alma.mail import service as mail
 from alma.web import absolute_url
 
 NOTICE_DAYS = 30
+MAX_EFFECTIVE_AHEAD_DAYS = 180
 CAQH_ATTESTATION_DAYS = 120
 # The payers whose members a program payer's network covers (slugs).
 NETWORKS = {"optum": ("optum", "unitedhealthcare", "oxford", "oscar"), "aetna": ("aetna",)}
@@ -173,6 +174,9 @@ def approve(case, effective_on, actor, on=None):
         raise ProgramProblem("The provider has given notice; this case can't be approved.")
     if effective_on < on - datetime.timedelta(days=90):
         raise ProgramProblem("The effective date is more than 90 days ago.", "effective_on")
+    if effective_on > on + datetime.timedelta(days=MAX_EFFECTIVE_AHEAD_DAYS):
+        raise ProgramProblem("Payers make an approval effective within months, not years: "
+                             "check the date in the payer's letter.", "effective_on")
     with db.atomic():
         won = (CredentialingCase.update(status=APPROVED, effective_on=effective_on,
                                         decided_at=utcnow(), decided_by=actor)

@@ -83,6 +83,9 @@ def move_in(provider, values, tell, actor=None, on=None):
         raise ProgramProblem("Enter an ICD-10 code, like F41.1.", "diagnosis_code")
     if values["date_of_birth"] >= on:
         raise ProgramProblem("The date of birth must be in the past.", "date_of_birth")
+    if values["date_of_birth"] < on - datetime.timedelta(days=120 * 366):
+        raise ProgramProblem("Check the date of birth: it is more than 120 years ago.",
+                             "date_of_birth")
     _claimable_text(values)
     member_id = values["member_id"].strip().upper()
     email = values["email"].strip().lower()

@@ -1,14 +1,15 @@
 """Applying to join, and the growth team's forms."""
+import datetime
 import uuid
 
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField,
-                     HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, FieldList, FormField, HiddenField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from alma.consultations.forms import ContactForm
 from alma.directory.models import GENDERS, LICENSE_LEVELS, LICENSE_TYPES
+from alma.inputs import Form, Moment, SubForm, WholeNumber
 
 LICENSE_ROWS = 3
 
@@ -18,7 +19,7 @@ def _states(vocabulary, first):
                                         for code, state in vocabulary.states.items()]
 
 
-class LicenseForm(Form):
+class LicenseForm(SubForm):
     """One licence. The first row is required; the others only when started."""
 
     state = SelectField("State", validators=[Optional()])
@@ -84,17 +85,19 @@ class ApplyForm(ContactForm):
         return ok
 
 
-class SlotsForm(FlaskForm):
-    start = DateTimeLocalField("First call starts (UTC)", format="%Y-%m-%dT%H:%M",
-                               validators=[InputRequired("Choose when your first call starts.")])
-    count = IntegerField("How many 30-minute calls in a row", default=4,
-                         validators=[InputRequired(), NumberRange(1, 16)])
+class SlotsForm(Form):
+    start = Moment("First call starts (UTC)", earliest=datetime.timedelta(0),
+                   latest=datetime.timedelta(days=365),
+                   validators=[InputRequired("Choose when your first call starts.")])
+    count = WholeNumber("How many 30-minute calls in a row", default=4,
+                        validators=[InputRequired("Say how many calls."),
+                                    NumberRange(1, 16, message="Choose from 1 to 16 calls.")])
 
 
-class DecisionNotesForm(FlaskForm):
+class DecisionNotesForm(Form):
     notes = TextAreaField("Notes (the team only)", validators=[Optional(), Length(max=5000)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField("Why (the applicant reads this)", validators=[
         DataRequired("Say why, kindly."), Length(max=1000)])

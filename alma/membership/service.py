@@ -220,7 +220,8 @@ def approve(application, expiries, actor):
         raise ApplicationProblem("The rules don't allow this application to join.")
     licenses = list(application.licenses)
     if any(lic.id not in expiries or expiries[lic.id] is None for lic in licenses):
-        raise ApplicationProblem("Enter each licence's expiry date, as verified.")
+        raise ApplicationProblem("Enter each licence's expiry date, as verified: a date like "
+                                 "2027-06-30, within the next ten years.")
     with db.atomic():
         if Provider.select().where((Provider.email == application.email)
                                    | (Provider.npi == application.npi)).exists():

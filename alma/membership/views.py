@@ -10,6 +10,7 @@ from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.directory import vocab
 from alma.extensions import limiter
+from alma.inputs import parse_day
 from alma.membership import service
 from alma.membership.forms import ApplyForm, DecisionNotesForm, RejectForm, SlotsForm
 from alma.membership.models import APPLIED, CALL_BOOKED, MembershipApplication, OnboardingSlot
@@ -19,6 +20,7 @@ from alma.web import whole_number
 bp = Blueprint("membership", __name__)
 
 APPLICANT_IDLE_SECONDS = 60 * 60
+YEAR = datetime.timedelta(days=366)
 LINK_PROBLEM = "This link has expired or been used already. The newest email we sent has a " \
                "fresh one; or write to us and we'll send another."
 
@@ -193,13 +195,10 @@ def notes(application_id):
 @team_required("growth")
 def approve(application_id):
     found = _application_or_404(application_id)
-    expiries = {}
-    for lic in found.licenses:
-        typed = request.form.get(f"expires_{lic.id}", "")
-        try:
-            expiries[lic.id] = datetime.date.fromisoformat(typed) if typed else None
-        except ValueError:
-            expiries[lic.id] = None
+    # A verified expiry: licences renew every year or few, so within ten years from now.
+    expiries = {lic.id: parse_day(request.form.get(f"expires_{lic.id}"), earliest=-YEAR,
+                                  latest=10 * YEAR)
+                for lic in found.licenses}
     try:
         provider = service.approve(found, expiries, me())
     except service.ApplicationProblem as problem:

@@ -1,12 +1,11 @@
 """The provider's listing, as they edit it."""
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, IntegerField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alma.directory.models import AGE_GROUPS
+from alma.inputs import Form, WholeNumber
 
 
 def _checkboxes(label):
@@ -14,7 +13,7 @@ def _checkboxes(label):
                                option_widget=CheckboxInput(), validators=[Optional()])
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     pronouns = StringField("Pronouns (optional)", validators=[Optional(), Length(max=40)])
     bio = TextAreaField("About you", validators=[Optional(), Length(max=3000)])
     approach = TextAreaField("Your approach", validators=[Optional(), Length(max=2000)])
@@ -26,13 +25,13 @@ class ListingForm(FlaskForm):
     offers_in_person = BooleanField("In person")
     office_zip = StringField("Office zip code (for in-person visits)", validators=[
         Optional(), Regexp(r"^\d{5}$", message="Enter a 5-digit zip code.")])
-    cash_rate = IntegerField("Self-pay rate a session ($)", validators=[
+    cash_rate = WholeNumber("Self-pay rate a session ($)", validators=[
         Optional(), NumberRange(20, 1000, message="Enter a rate from $20 to $1,000.")])
     sliding_scale = BooleanField("I offer a sliding scale")
-    sliding_scale_min = IntegerField("Sliding scale from ($)", validators=[
+    sliding_scale_min = WholeNumber("Sliding scale from ($)", validators=[
         Optional(), NumberRange(1, 1000, message="Enter an amount from $1 to $1,000.")])
     accepting_new_clients = BooleanField("I'm accepting new clients")
-    weekly_caseload_cap = IntegerField("Most clients a week", validators=[
+    weekly_caseload_cap = WholeNumber("Most clients a week", validators=[
         Optional(), NumberRange(1, 80, message="Enter a number from 1 to 80.")])
     cancellation_policy = TextAreaField("Cancellation policy", validators=[
         Optional(), Length(max=1000)])
@@ -64,7 +63,7 @@ class ListingForm(FlaskForm):
         return ok
 
 
-class OutsideClientForm(FlaskForm):
+class OutsideClientForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter their name."), Length(max=120)])
     email = StringField("Email (optional)", validators=[
         Optional(), Email("Enter an email address like name@example.com."), Length(max=254)])

@@ -1,5 +1,4 @@
 """Forms of the team console."""
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -8,9 +7,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from alma.accounts.forms import strip
 from alma.accounts.service import ROLES
+from alma.inputs import Form
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter their name."), Length(max=120)])
     email = StringField("Email", filters=[strip], validators=[
         DataRequired("Enter their email address."),
@@ -21,18 +21,18 @@ class InviteForm(FlaskForm):
         validators=[InputRequired("Choose at least one role.")])
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     provider_id = HiddenField(validators=[DataRequired()])
     why = TextAreaField("Why this provider (the client reads this)", validators=[
         DataRequired("Tell the client why, in a sentence."), Length(max=1000)])
 
 
-class WorkForm(FlaskForm):
+class WorkForm(Form):
     assignee = SelectField("Assigned to", validators=[Optional()])
     notes = TextAreaField("Notes (the team only)", validators=[Optional(), Length(max=5000)])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     outcome = SelectField("How it ended", choices=[
         SelectChoice("matched", "The client has a first appointment"),
         SelectChoice("withdrawn", "The client withdrew"),
