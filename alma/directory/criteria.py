@@ -17,6 +17,19 @@ SORTS = {"best": "Best match", "distance": "Distance", "price": "Self-pay price"
 MAX_TEXT = 200
 MAX_RATE_DOLLARS = 1000
 SELF_PAY = "self-pay"
+# English words too common to search for. PostgreSQL's full-text search leaves these out of
+# every document and every query (its "english" configuration: the Snowball list), SQLite's
+# FTS5 keeps them; leaving them out of the words searched makes both answer alike.
+STOP_WORDS = frozenset("""
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing don down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own s same she should so some such t than that the their theirs
+    them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with you your yours yourself
+    yourselves
+""".split())
 FIELDS = ("state", "payment", "max_rate", "sliding_scale", "accepting", "specialty",
           "modality", "language", "gender", "ages", "format", "zip", "radius", "q",
           "sort", "page")
@@ -90,9 +103,15 @@ def parse(args, vocab):
             c.problems["max_rate"] = (
                 f"Enter a price per session in whole dollars, from 1 to {MAX_RATE_DOLLARS}.")
     c.sliding_scale = raw["sliding_scale"] in {"1", "on", "yes", "true"}
-    if c.max_rate_cents is not None and not c.self_pay and "payment" not in c.problems:
-        c.problems["max_rate"] = "The price limit applies when you choose to pay yourself."
-        c.max_rate_cents = None
+    # Both are about a self-pay rate: with insurance (or no choice) they can't narrow
+    # anything, so the page says so instead of ignoring them.
+    if not c.self_pay and "payment" not in c.problems:
+        if c.max_rate_cents is not None:
+            c.problems["max_rate"] = "The price limit applies when you choose to pay yourself."
+            c.max_rate_cents = None
+        if c.sliding_scale:
+            c.problems["sliding_scale"] = ("A sliding scale applies when you choose to pay "
+                                           "yourself.")
 
     if raw["accepting"] in {"", "1", "yes"}:
         c.accepting_only = True
@@ -133,8 +152,12 @@ def parse(args, vocab):
     if raw["q"]:
         text = raw["q"][:MAX_TEXT]
         c.text = text
-        c.words = re.findall(r"\w+", text.lower())[:8]
-        if not c.words:
+        typed = re.findall(r"\w+", text.lower())
+        c.words = [word for word in typed if word not in STOP_WORDS][:8]
+        if typed and not c.words:
+            c.problems["q"] = (f"“{text}” is too common to search for. Try a name, or a word "
+                               "like grief, EMDR or couples.")
+        elif not c.words:
             c.problems["q"] = "Type a word or a name to search for."
         if len(raw["q"]) > MAX_TEXT:
             c.problems["q"] = f"We searched for the first {MAX_TEXT} characters."

@@ -194,3 +194,23 @@ def test_it_says_nothing_about_pages_when_nothing_matches(network):
     assert service.search(parsed).notices == []
     parsed = criteria.parse(MultiDict({"page": "3"}), vocab.current())
     assert service.search(parsed).notices == ["There is only one page of results, so here it is."]
+
+
+def test_the_sliding_scale_with_insurance_is_explained_not_ignored(network):
+    sliding = factories.provider(cash_rate_cents=16000, sliding_scale=True, payers=("aetna",))
+    plain = factories.provider(cash_rate_cents=16000, payers=("aetna",))
+    for payment in ("aetna", ""):
+        parsed = criteria.parse(MultiDict({"payment": payment, "sliding_scale": "1"}),
+                                vocab.current())
+        assert "pay yourself" in parsed.problems["sliding_scale"]
+        assert {r.provider.id for r in service.search(parsed).results} == {sliding.id, plain.id}
+    assert found(payment="self-pay", sliding_scale="1") == [sliding.id]
+
+
+def test_words_too_common_to_search_for_are_left_out_alike_on_both_databases(network):
+    anxious = factories.provider(bio="I help adults with the anxiety of change.")
+    factories.provider(bio="I work with couples.")
+    assert found(q="the anxiety") == found(q="anxiety") == [anxious.id]
+    parsed = criteria.parse(MultiDict({"q": "The"}), vocab.current())
+    assert "too common" in parsed.problems["q"] and parsed.words == []
+    assert len(service.search(parsed).results) == 2  # the other filters still apply
