@@ -15,6 +15,7 @@ from alma.team.access import me
 from alma.web import whole_number
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _provider():
@@ -228,8 +229,10 @@ def _csv(filename, header, rows):
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        # A leading =, +, - or @ would be read as a formula by spreadsheets.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        # A leading =, +, -, @, tab or carriage return would be read as a formula by
+        # spreadsheets (OWASP's CSV injection advice); an empty cell stays empty.
+        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+                         for v in row])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 

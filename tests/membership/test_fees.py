@@ -170,6 +170,8 @@ def test_leaving_takes_the_listing_down_and_keeps_the_clients(app, member, mailb
     assert "Cam Client" in listing and "Directory" in listing and "Outside Alma" in listing
     exported = http.get("/practice/clients.csv").get_data(as_text=True)
     assert "Cam Client" in exported and "'=HYPERLINK(evil)" in exported
+    # Empty cells (Cam gave no phone, the outside client neither) stay empty.
+    assert "'" not in exported.replace("'=HYPERLINK(evil)", "")
     deliver()
     assert any("left the Alma network" in m["Subject"] for m in mailbox.to("mo@example.com"))
 
