@@ -92,3 +92,26 @@ def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(d
     module.up(None, database)
     days = {m.id: Membership.get_by_id(m.id).billing_day for m in (waiting, invoiced, on_28th)}
     assert days == {waiting.id: 31, invoiced.id: 28, on_28th.id: 28}
+
+
+def test_text_stored_before_input_was_cleaned_is_cleaned(db):
+    import importlib.util
+
+    from alma.consultations.models import Client
+    from alma.directory.models import Provider
+    from tests import factories
+
+    provider = factories.provider(first_name="Zed\nOther", last_name="Lee\u202e",
+                                  bio="Line one\r\nLine\x07 two")
+    client = Client.create(email="c@example.org", name="Cam\r\nClient\u200b", state="CA")
+    keep = Client.create(email="k@example.org", name="Mehr\u200cnaz \U0001F600", state="CA")
+    path = MIGRATIONS / "0014_clean_stored_text.py"
+    spec = importlib.util.spec_from_file_location("m0014", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.up(None, database)
+    provider = Provider.get_by_id(provider.id)
+    assert (provider.first_name, provider.last_name, provider.bio) == (
+        "Zed Other", "Lee", "Line one\nLine two")
+    assert Client.get_by_id(client.id).name == "Cam Client"
+    assert Client.get_by_id(keep.id).name == "Mehr\u200cnaz \U0001F600"
