@@ -9,8 +9,9 @@ Run from the repository root:
 It seeds a demo on SQLite (`flask db upgrade`, `flask seed --providers N`), serves
 it with gunicorn as production would (the repository's gunicorn.conf.py, 2
 workers, ALMA_ENV=production, SECRET_KEY set), warms the workers with a few
-hundred requests of each kind from 4 client threads (so both workers serve),
-then reads each process's memory from /proc:
+hundred requests of each kind (searches with and without zip and radius, free
+text, profiles, /benefits, the static files a page links to) from 4 client
+threads, so both workers serve, then reads each process's memory from /proc:
 
   RSS  resident set size (VmRSS): what a container's memory limit counts
   PSS  proportional set size: shared pages split between the processes sharing them
@@ -20,6 +21,7 @@ Goal: every worker's RSS under 100 MB. A benchmark, not a test: it reports.
 """
 import argparse
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -47,21 +49,31 @@ def log(message):
     print(message, flush=True)
 
 
+def take(items, count):
+    return [items[i % len(items)] for i in range(count)]
+
+
+def static_files(base):
+    """The stylesheets, scripts and icon a page links to, as a browser fetches them."""
+    status, page = fetch(base + "/providers")
+    if status != 200:
+        raise SystemExit(f"/providers answered {status}")
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', page.decode())
+
+
 def workload(url, per_kind):
     """A few hundred paths of each kind of page a visitor asks for."""
     paths = scenario_paths(url)
     payers = sorted({p.split("payment=")[1].split("&")[0] for p in paths["search"]})
-
-    def take(items):
-        return [items[i % len(items)] for i in range(per_kind)]
-
+    free_text = [f"/providers?q={word}" for word in FREE_TEXT] + paths["search+zip+text"]
+    benefits = (["/benefits"] + [f"/benefits?payer={p}" for p in payers]
+                + [f"/benefits/ask?payer={p}" for p in payers])
     return {
-        "search": take(paths["search"]),
-        "search+zip+radius": take(paths["search+zip"]),
-        "free text": take([f"/providers?q={word}" for word in FREE_TEXT] + paths["search+zip+text"]),
-        "profile": take(paths["profile"]),
-        "benefits": take(["/benefits"] + [f"/benefits?payer={p}" for p in payers]
-                         + [f"/benefits/ask?payer={p}" for p in payers]),
+        "search": take(paths["search"], per_kind),
+        "search+zip+radius": take(paths["search+zip"], per_kind),
+        "free text": take(free_text, per_kind),
+        "profile": take(paths["profile"], per_kind),
+        "benefits": take(benefits, per_kind),
     }
 
 
@@ -147,6 +159,7 @@ def main():
         kinds = workload(url, args.requests)
         proc, base = start_gunicorn(env, "memory")
         started = {pid: memory_mb(pid) for pid in children(proc.pid)}
+        kinds["static files"] = take(static_files(base), args.requests)
         log(f"gunicorn at {base}, workers {', '.join(map(str, started))}; warming:")
         warm(base, kinds)
         workers = children(proc.pid)
