@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import cli, db, errors, jobs, logs, security, templating, web
+from alma import assets, cli, db, errors, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -35,6 +35,7 @@ def create_app(config=None):
     htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    assets.init_app(app, instance_path)
     errors.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)
