@@ -1,4 +1,4 @@
-"""Gunicorn settings: refuse to start with unsafe settings, warm each worker."""
+"""Gunicorn settings: refuse to start with unsafe settings."""
 import os
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -15,9 +15,3 @@ def on_starting(server):
         server.log.error("Refusing to start: %s", problem)
         raise SystemExit(1)
 
-
-def post_worker_init(worker):
-    # Load the zip-code table before the first request needs it.
-    from alma import geo
-
-    geo.zip_table()

@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import cli, db, errors, inputs, jobs, logs, security, templating, web
+from alma import assets, cli, db, errors, inputs, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -36,6 +36,7 @@ def create_app(config=None):
     inputs.init_app(app)  # after htmx, which sets its own request class
     limiter.init_app(app)
     security.init_app(app)
+    assets.init_app(app, instance_path)
     errors.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)

@@ -1,16 +1,29 @@
-"""Zip codes, states and distances, from packaged data (no network).
+"""Zip codes, states and distances.
 
-The `zipcodes` package carries about 42,800 US zip codes with coordinates;
-we load them once per process into a dict.
+The zip codes (about 42,800, with coordinates) live in the zip_code table,
+filled by a migration from the `zipcodes` package: held once by the database,
+not once per process (they took 145 MB of every web worker).
 """
-import functools
 import math
 from typing import NamedTuple
 
-import zipcodes
+from peewee import CharField, DoubleField
+
+from alma.db import BaseModel
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.05
+
+
+class ZipCode(BaseModel):
+    zip = CharField(max_length=5, primary_key=True)
+    city = CharField()
+    state = CharField(max_length=2)
+    latitude = DoubleField()
+    longitude = DoubleField()
+
+
+MODELS = [ZipCode]
 
 
 class Place(NamedTuple):
@@ -21,28 +34,22 @@ class Place(NamedTuple):
     longitude: float
 
 
-@functools.cache
-def zip_table():
-    table = {}
-    for row in zipcodes.list_all():
-        if not row.get("lat") or not row.get("long"):
-            continue
-        table[row["zip_code"]] = Place(
-            row["zip_code"], row["city"], row["state"], float(row["lat"]), float(row["long"]))
-    return table
+_COLUMNS = (ZipCode.zip, ZipCode.city, ZipCode.state, ZipCode.latitude, ZipCode.longitude)
 
 
 def lookup_zip(code):
-    """The place for a 5-digit zip code, or None."""
-    return zip_table().get(code)
+    """The place for a 5-digit zip code, or None (anything else is never looked up)."""
+    if not (isinstance(code, str) and len(code) == 5 and code.isascii() and code.isdigit()):
+        return None
+    row = ZipCode.select(*_COLUMNS).where(ZipCode.zip == code).tuples().first()
+    return Place(*row) if row else None
 
 
 def zips_by_state():
+    """{state: [Place, …] in zip order}, every zip code (for building the demo)."""
     by_state = {}
-    for place in zip_table().values():
-        by_state.setdefault(place.state, []).append(place)
-    for places in by_state.values():
-        places.sort()
+    for row in ZipCode.select(*_COLUMNS).order_by(ZipCode.state, ZipCode.zip).tuples():
+        by_state.setdefault(row[2], []).append(Place(*row))
     return by_state
 
 

@@ -19,18 +19,24 @@ CSP = "; ".join([
 ])
 
 
+def headers_for(config):
+    """The security headers of every response: Flask's, and WhiteNoise's (alma/assets.py)."""
+    headers = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    }
+    if config.get("HSTS"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def init_app(app):
     @app.after_request
     def _security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy",
-                           "camera=(), microphone=(), geolocation=(), payment=()")
-        if app.config.get("HSTS"):
-            headers.setdefault("Strict-Transport-Security",
-                               "max-age=31536000; includeSubDomains")
+        for name, value in headers_for(app.config).items():
+            response.headers.setdefault(name, value)
         return response

@@ -22,9 +22,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import requests
 from flask import current_app
-from urllib3.exceptions import ReadTimeoutError
 
 from alma.insurance import sandbox
 
@@ -477,6 +475,12 @@ class HttpClearinghouse:
     name = "http"
 
     def __init__(self, url, api_key=None, timeout=10.0):
+        # Imported only when this gateway is configured, as the Stripe SDK is: requests
+        # and urllib3 are ~5 MB of every web worker that never calls a clearinghouse.
+        import requests
+        from urllib3.exceptions import ReadTimeoutError
+
+        self.requests, self.read_timeout = requests, ReadTimeoutError
         self.url = url
         self.api_key = api_key
         self.timeout = float(timeout)
@@ -486,6 +490,7 @@ class HttpClearinghouse:
         request = build_request(payer_id, subscriber, provider_npi, organization_name,
                                 new_control_number())
         headers = {"Accept": "application/json"}
+        requests = self.requests
         if self.api_key:
             headers["Authorization"] = self.api_key
         try:
@@ -501,7 +506,7 @@ class HttpClearinghouse:
                                              detail=type(problem).__name__) from problem
             except requests.ConnectionError as problem:
                 # A body that stops arriving surfaces as a ConnectionError around a timeout.
-                slow = problem.args and isinstance(problem.args[0], ReadTimeoutError)
+                slow = problem.args and isinstance(problem.args[0], self.read_timeout)
                 raise EligibilityUnavailable(reason="timeout" if slow else "unreachable",
                                              payer=who,
                                              detail=type(problem).__name__) from problem
