@@ -12,8 +12,10 @@ import email.policy
 import os
 import re
 import socket
+import sys
 import tempfile
 import threading
+from pathlib import Path
 
 os.environ["ALMA_ENV"] = "test"
 os.environ.setdefault("ALMA_LOG_REQUESTS", "0")
@@ -25,6 +27,9 @@ from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402
 from alma.directory import vocab  # noqa: E402
+
+
+_clock = None  # the time-machine traveller of --clock, if any
 
 
 def pytest_addoption(parser):
@@ -41,8 +46,20 @@ def pytest_configure(config):
 
         start = datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9),
                                           tzinfo=datetime.timezone.utc)
-        config._alma_clock = time_machine.travel(start, tick=True)
-        config._alma_clock.start()
+        global _clock
+        _clock = time_machine.travel(start, tick=True)
+        _clock.start()
+
+
+def flask_command(*args):
+    """argv for `flask --app app ARGS` in a subprocess, on the suite's clock if it is moved."""
+    flask = str(Path(sys.executable).parent / "flask")
+    if _clock is None:
+        return [flask, "--app", "app", *args]
+    from alma.clock import utcnow
+
+    now = utcnow().replace(tzinfo=datetime.timezone.utc).isoformat()
+    return [sys.executable, "-m", "tests.clocked", now, "--app", "app", *args]
 
 
 def pytest_report_header(config):

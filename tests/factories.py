@@ -4,6 +4,8 @@ import itertools
 
 from stdnum import luhn
 
+from alma.clock import today
+
 from alma.directory import service, vocab
 from alma.directory.models import (
     Language,
@@ -19,7 +21,9 @@ from alma.directory.models import (
     Specialty,
 )
 
-TODAY = datetime.date.today()
+# The day the tests were collected on, for parameters written at import time; builders
+# read the clock when they are called, so a test that moves the clock gets rows of its day.
+TODAY = today()
 _sequence = itertools.count(1)
 
 
@@ -29,7 +33,7 @@ def npi_for(n):
 
 
 def operate_in(*codes):
-    ServiceState.update(operating=True, launched_on=TODAY).where(
+    ServiceState.update(operating=True, launched_on=today()).where(
         ServiceState.code.in_(codes)).execute()
     vocab.forget()
 
@@ -54,12 +58,12 @@ def provider(first_name="Maya", last_name=None, state="CA", license_type="LCSW",
         office_city=city, office_state=state, latitude=latitude, longitude=longitude,
         offers_telehealth=True, offers_in_person=True, cash_rate_cents=15000,
         accepting_new_clients=accepting,
-        accepting_confirmed_on=TODAY - datetime.timedelta(days=confirmed_days_ago),
+        accepting_confirmed_on=today() - datetime.timedelta(days=confirmed_days_ago),
         cancellation_policy="24 hours' notice, please.",
     )
     values.update(fields)
     p = Provider.create(**values)
-    expiry = expires_on or TODAY + datetime.timedelta(days=365)
+    expiry = expires_on or today() + datetime.timedelta(days=365)
     for code in (state, *extra_states):
         License.create(provider=p, state=code, license_type=license_type,
                        number=f"{license_type}-{code}-{n}", level=level, expires_on=expiry,
@@ -67,7 +71,7 @@ def provider(first_name="Maya", last_name=None, state="CA", license_type="LCSW",
                        supervisor_name="Dr. Jordan Ellis" if under_supervision else None)
     for slug in payers:
         NetworkParticipation.create(provider=p, payer=payer(slug), via="group",
-                                    starts_on=TODAY - datetime.timedelta(days=100))
+                                    starts_on=today() - datetime.timedelta(days=100))
     for model, link, attr, slugs in (
             (Specialty, ProviderSpecialty, "specialty", specialties),
             (Modality, ProviderModality, "modality", modalities),

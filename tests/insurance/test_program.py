@@ -392,7 +392,8 @@ def test_a_balance_unpaid_60_days_may_be_marked_paid_by_the_provider(app, in_pro
         visit = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834", True,
                                    "attended")
     invoice = Visit.get_by_id(visit.id).invoice
-    with pytest.raises(billing.BillingProblem):
+    with time_machine.travel(MONDAY + datetime.timedelta(days=1), tick=False), \
+            pytest.raises(billing.BillingProblem):
         billing.record_paid_directly(invoice, in_program)
     later = invoice.due_on + datetime.timedelta(days=60)
     with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):

@@ -3,7 +3,6 @@ client's benefits are checked once (each check may cost the group a clearinghous
 import datetime
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from playhouse.migrations import Runner
@@ -12,9 +11,9 @@ from alma.cli import MIGRATIONS
 from alma.consultations.models import Client
 from alma.directory.models import Payer, Provider
 from alma.insurance.models import EligibilityCheck, ProgramClient
+from tests.conftest import flask_command
 
 ROOT = Path(__file__).resolve().parents[2]
-FLASK = str(Path(sys.executable).parent / "flask")
 MODELS = [Provider, Client, Payer, ProgramClient, EligibilityCheck]
 CLIENTS = 150
 
@@ -34,9 +33,9 @@ def test_three_workers_check_each_client_once(scratch_database):
                                  address="1 Main St", city="Oakland", state="CA", zip="94607",
                                  diagnosis_code="F41.1")
     env = {**os.environ, "DATABASE_URL": scratch_database.url, "SECRET_KEY": "recheck-test"}
-    workers = [subprocess.Popen([FLASK, "--app", "app", "jobs", "run",
-                                 "recheck-program-benefits"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers = [subprocess.Popen(flask_command("jobs", "run", "recheck-program-benefits"),
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
                for _ in range(3)]
     outputs = [worker.communicate(timeout=120) for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0, 0], outputs

@@ -3,7 +3,6 @@ import datetime
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,9 +13,9 @@ from alma.cli import MIGRATIONS
 from alma.clock import utcnow
 from alma.mail.delivery import LEASE
 from alma.mail.models import SENDING, SENT, OutboundEmail
+from tests.conftest import flask_command
 
 ROOT = Path(__file__).resolve().parents[2]
-FLASK = str(Path(sys.executable).parent / "flask")
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def worker(database, smtp_server):
     controller, _ = smtp_server
     env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": "worker-test",
            "SMTP_URL": f"smtp://127.0.0.1:{controller.port}", "MAIL_TRANSPORT": "smtp"}
-    return subprocess.Popen([FLASK, "--app", "app", "jobs", "run", "deliver-email"], cwd=ROOT,
+    return subprocess.Popen(flask_command("jobs", "run", "deliver-email"), cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
