@@ -31,10 +31,9 @@ from tests import factories
 
 PASSWORD = "a long and memorable passphrase"
 CORPUS = [
-    "\x00", "a\x00b", "Zed\nOther", "\r\n\t", "\u202eevil\u202c", "\u200b\ufeff", "     ", "",
-    "x" * 3000, "\u0661\u0662", "\uff11\uff12", "sNaN", "NaN", "-Infinity", "1e999999",
-    "9" * 40, "-1", "0001-01-01", "9999-12-31T23:59", "<script>alert(1)</script>",
-    "'; DROP TABLE provider; --", "%00", "../../etc/passwd", "\U0001F600", "2147483648",
+    "\x00", "a\x00b", "Zed\r\nOther\t\u202eevil\u200b\ufeff", "     ", "", "x" * 3000,
+    "\u0661\u0662", "sNaN", "-Infinity", "1e999999", "9" * 40, "-1", "0001-01-01",
+    "9999-12-31T23:59", "<script>alert(1)</script>'; --", "../%00/\U0001F600",
 ]
 # Names no form declares but views read.
 EXTRA_FIELDS = ("action", "confirm", "checked", "provider_id", "slot_id", "months", "show",
