@@ -137,10 +137,9 @@ def up(migrator, db):
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "name" VARCHAR(255) NOT NULL '
                        "DEFAULT ''")
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "phone" VARCHAR(255)')
-        db.execute_sql(f'UPDATE "{table}" SET '
-                       f'"name" = (SELECT "name" FROM "client" WHERE "id" = "{table}"."client_id"), '
-                       f'"phone" = (SELECT "phone" FROM "client" '
-                       f'WHERE "id" = "{table}"."client_id")')
+        typed = f'FROM "client" WHERE "client"."id" = "{table}"."client_id"'
+        db.execute_sql(f'UPDATE "{table}" SET "name" = (SELECT "name" {typed}), '
+                       f'"phone" = (SELECT "phone" {typed})')
         if isinstance(db, PostgresqlDatabase):  # SQLite can't drop a default in place
             db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "name" DROP DEFAULT')
     with db.bind_ctx(MODELS):

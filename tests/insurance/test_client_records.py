@@ -22,9 +22,12 @@ from alma.db import db as database
 from alma.insurance import service, sessions
 from alma.insurance.models import ProgramClient, Visit
 from alma.mail.models import OutboundEmail
+from alma.matching import service as matching
+from alma.matching.models import MatchRequest
 from tests import factories
 from tests.consultations.helpers import submit
 from tests.conftest import csrf_token_from
+from tests.matching.test_matching import ask
 
 PASSWORD = "a long and memorable passphrase"
 EMAIL = "alex@example.org"
@@ -323,3 +326,26 @@ def test_the_migrated_schema_has_the_self_registered_index_as_a_partial_one(db):
                 if i.name == "client_email_self_registered"]
     assert index.unique and index.columns == ["email"]
     assert re.search(r"WHERE \(?\"?known_by_id\"? IS NULL", index.sql)
+
+
+def test_a_match_request_carries_what_was_typed_with_it_to_the_team_and_the_provider(
+        app, client, db):
+    factories.operate_in("CA")
+    maya = factories.provider(first_name="Maya", email="maya@example.com", payers=("aetna",))
+    submit(client, maya)  # Jamie Rivera, jamie@example.org, (555) 010-2233
+    response, _ = ask(app.test_client(), name="Probe Person", email="jamie@example.org",
+                      phone="(555) 999-0000")
+    assert response.status_code == 303
+    match = MatchRequest.get()
+    assert (match.name, match.phone) == ("Probe Person", "(555) 999-0000")
+    (received,) = emails("match_received")
+    assert received.text_body.startswith("Hello Probe,")
+    team = User.create(email="mia@alma.example", name="Mia", roles="matching",
+                       password_hash=passwords.hash_password(PASSWORD))
+    factories.sign_in(client, team, PASSWORD)
+    page = text(client.get(f"/team/matching/{match.id}"))
+    assert "Probe Person" in page and "Jamie" not in page and "010-2233" not in page
+    omar = factories.provider(first_name="Omar", email="omar@example.com", payers=("aetna",))
+    with app.app_context():
+        request = matching.propose(match, omar, "Omar is near.", actor=team)
+    assert (request.name, request.phone) == ("Probe Person", "(555) 999-0000")
