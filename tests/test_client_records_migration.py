@@ -2,12 +2,17 @@
 provider and by the client's own requests. Up splits them, losing nothing; down joins
 them again."""
 import datetime
+import importlib.util
 
 import pytest
 from peewee import Table
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
+from alma.consultations.models import Client, ConsultationRequest
+from alma.db import db as database
+from alma.matching.models import MatchRequest
+from tests import factories
 
 MINE = "0013_client_records_per_provider"
 WHEN = datetime.datetime(2026, 3, 2, 10, 0)
@@ -205,3 +210,22 @@ def test_down_makes_one_row_per_email_again_with_everything_on_it(migrated):
     (email_index,) = [i for i in old.database.get_indexes("client") if i.columns == ["email"]]
     assert email_index.unique
     assert runner.up(target=MINE) == [MINE]  # and up again, from what down left
+
+
+def test_names_0013_copied_onto_requests_are_cleaned_by_0014_like_the_clients_they_came_from(
+        db):
+    """Run in order, 0013 copies names stored before input was cleaned; 0014 cleans them."""
+    provider = factories.provider(first_name="Maya")
+    client = Client.create(email="c@example.org", name="Cam\r\nClient\u202e", state="CA")
+    request = ConsultationRequest.create(client=client, name=client.name, provider=provider,
+                                         state="CA", concerns="x", preferred_format="either",
+                                         submission_key="k", phone="555\u200b0100")
+    match = MatchRequest.create(client=client, name=client.name, origin="client_form")
+    path = MIGRATIONS / "0014_clean_stored_text.py"
+    spec = importlib.util.spec_from_file_location("m0014", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.up(None, database)
+    request = ConsultationRequest.get_by_id(request.id)
+    assert (request.name, request.phone) == ("Cam Client", "5550100")
+    assert MatchRequest.get_by_id(match.id).name == "Cam Client"
