@@ -1,6 +1,8 @@
 """Who saw or changed a client's health information, and when."""
+from dataclasses import dataclass
+
 from flask import has_request_context, request
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from alma.accounts.models import User
 from alma.clock import utcnow
@@ -20,6 +22,26 @@ class AuditEvent(BaseModel):
 
     class Meta:
         indexes = ((("client", "at"), False),)
+
+
+@dataclass
+class Trail:
+    """One record of a client (their own, or a provider's) and who saw or changed it."""
+
+    client: Client
+    events: list
+
+
+def trails_for(email, limit=500):
+    """Every record kept for this email, each with its own events, apart: the client's
+    own record first, then each provider's, oldest first."""
+    records = sorted(Client.select().where(Client.email == email),
+                     key=lambda c: (c.known_by_id is not None, c.id))
+    return [Trail(client, list(
+        AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER)
+        .where(AuditEvent.client == client.id).order_by(AuditEvent.at.desc(),
+                                                        AuditEvent.id.desc())
+        .limit(limit))) for client in records]
 
 
 def record(action, subject_type, subject_id=None, client=None, actor=None, actor_label=None):

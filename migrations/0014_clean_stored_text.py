@@ -35,7 +35,9 @@ COLUMNS = [
     ("client", ["name", "phone"], []),
     ("outside_client", ["name", "email", "phone"], ["notes"]),
     ("program_client", ["first_name", "last_name", "address", "city"], []),
-    ("consultation_request", ["member_id"], ["concerns", "availability", "decline_note"]),
+    ("consultation_request", ["member_id", "name", "phone"],
+     ["concerns", "availability", "decline_note"]),
+    ("match_request", ["name", "phone"], []),  # copied from client by 0013
 ]
 BATCH = 2000
 

@@ -89,8 +89,8 @@ def world(app, db):
         visit = sessions.log_visit(provider, program_client, today(), "90834", True,
                                    "attended")
     client = Client.create(email="cam@example.org", name="Cam", state="CA")
-    request = ConsultationRequest.create(client=client, provider=provider, state="CA",
-                                         concerns="x", preferred_format="either",
+    request = ConsultationRequest.create(client=client, name=client.name, provider=provider,
+                                         state="CA", concerns="x", preferred_format="either",
                                          availability="evenings", submission_key="k1")
     application = MembershipApplication.create(
         name="Jo Applicant", email="jo@example.com", npi=factories.npi_for(9000),

@@ -73,15 +73,18 @@ def is_licensed_in(provider, state, on):
 
 
 def client_for(name, email, phone, state):
-    """The client with this email, made on first contact."""
+    """The self-registered client with this email, made on first contact.
+
+    Never a provider's record of someone: what a provider recorded stays theirs.
+    """
     email = email.strip().lower()
-    client = Client.get_or_none(Client.email == email)
+    client = Client.self_registered(email)
     if client is None:
         try:
             with db.atomic():
                 return Client.create(email=email, name=name, phone=phone or None, state=state)
         except IntegrityError:  # created by a concurrent request a moment ago
-            client = Client.get(Client.email == email)
+            client = Client.self_registered(email)
     # An email address isn't proof of who typed it: a new submission never
     # renames a client or replaces their phone, it only fills what's missing.
     client.state = state
@@ -124,7 +127,8 @@ def submit(provider, sub, source="directory"):
                     "Your earlier request is in their inbox; we'll email you as soon as they "
                     "answer.")
             request = ConsultationRequest.create(
-                client=client, provider=provider, state=sub.state, payer=sub.payer,
+                client=client, name=sub.name, phone=sub.phone or None, provider=provider,
+                state=sub.state, payer=sub.payer,
                 member_id=sub.member_id or None, self_pay=sub.self_pay, concerns=sub.concerns,
                 preferred_format=sub.preferred_format, availability=sub.availability,
                 submission_key=sub.submission_key, created_at=now, source=source)

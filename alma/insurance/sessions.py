@@ -104,9 +104,9 @@ def _move_in(provider, values, tell, actor, payer, diagnosis, member_id, email):
         if existing is not None and existing.removed_at is None:
             raise ProgramProblem(f"{existing.name} is in the program already with this "
                                  "member ID.", "member_id")
-        client, _ = Client.get_or_create(email=email, defaults={
-            "name": f"{values['first_name'].strip()} {values['last_name'].strip()}",
-            "state": values["state"]})
+        client = _record_client(provider, email,
+                                f"{values['first_name'].strip()} {values['last_name'].strip()}",
+                                values["state"])
         fields = dict(client=client, first_name=values["first_name"].strip(),
                       last_name=values["last_name"].strip(),
                       date_of_birth=values["date_of_birth"], gender=values["gender"],
@@ -131,6 +131,24 @@ def _move_in(provider, values, tell, actor, payer, diagnosis, member_id, email):
                                   f"{program_client.told_at:%Y%m%d}",
                        program_client=program_client, provider=provider, payer=payer)
     return program_client
+
+
+def _record_client(provider, email, name, state):
+    """The provider's own record of the client with this email, named as they typed it now.
+
+    Never another provider's or the client's own record: whatever anyone else typed with
+    this email stays theirs, and this provider learns none of it.
+    """
+    client = Client.known_to(provider, email)
+    if client is None:
+        try:
+            with db.atomic():
+                return Client.create(email=email, name=name, state=state, known_by=provider)
+        except IntegrityError:  # recorded by this provider's other tab a moment ago
+            client = Client.known_to(provider, email)
+    client.name, client.state = name, state
+    client.save(only=[Client.name, Client.state])
+    return client
 
 
 def remove(program_client, actor=None):

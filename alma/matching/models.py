@@ -4,7 +4,7 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import Client, ConsultationRequest, first_name_of
 from alma.db import BaseModel
 from alma.directory.models import Language, Modality, Payer, Provider, Specialty
 
@@ -17,6 +17,10 @@ ORIGINS = {"client_form": "Asked to be matched", "not_a_fit": "Not a fit, handed
 
 class MatchRequest(BaseModel):
     client = ForeignKeyField(Client, backref="match_requests", on_delete="CASCADE")
+    # What the client typed (or their consultation request carried): the team and the
+    # providers it asks see this, never a name someone else typed with the same email.
+    name = CharField()
+    phone = CharField(null=True)
     consultation = ForeignKeyField(ConsultationRequest, null=True, on_delete="SET NULL")
     origin = CharField(max_length=16)
     status = CharField(max_length=16, default=OPEN)
@@ -46,6 +50,10 @@ class MatchRequest(BaseModel):
 
     class Meta:
         indexes = ((("status", "due_at"), False),)
+
+    @property
+    def first_name(self):
+        return first_name_of(self.name)
 
     @property
     def origin_label(self):

@@ -63,10 +63,10 @@ def _due(start):
 def from_consultation(request, origin):
     """A match request for a client whose consultation request didn't work out."""
     return MatchRequest.create(
-        client=request.client, consultation=request, origin=origin, state=request.state,
-        payer=request.payer, self_pay=request.self_pay, concerns=request.concerns,
-        preferred_format=request.preferred_format, availability=request.availability,
-        due_at=_due(utcnow()))
+        client=request.client, name=request.name, phone=request.phone, consultation=request,
+        origin=origin, state=request.state, payer=request.payer, self_pay=request.self_pay,
+        concerns=request.concerns, preferred_format=request.preferred_format,
+        availability=request.availability, due_at=_due(utcnow()))
 
 
 @dataclass
@@ -99,7 +99,8 @@ def ask_to_be_matched(needs):
         with db.atomic():
             client = consultations.client_for(needs.name, needs.email, needs.phone, needs.state)
             match = MatchRequest.create(
-                client=client, origin="client_form", state=needs.state, payer=needs.payer,
+                client=client, name=needs.name, phone=needs.phone or None,
+                origin="client_form", state=needs.state, payer=needs.payer,
                 plan=needs.plan or None, self_pay=needs.self_pay, budget_cents=needs.budget_cents,
                 concerns=needs.concerns, specialty=needs.specialty, gender=needs.gender or None,
                 language=needs.language, preferred_format=needs.preferred_format,
@@ -217,7 +218,7 @@ def propose(match, provider, why, actor=None, via="team"):
         if won != 1:
             raise MatchProblem("This match isn't waiting for a proposal.")
         submission = consultations.Submission(
-            name=match.client.name, email=match.client.email, phone=match.client.phone or "",
+            name=match.name, email=match.client.email, phone=match.phone or "",
             state=match.state, payer=None if match.self_pay else match.payer, member_id="",
             self_pay=match.self_pay, concerns=match.concerns or "(see the matching team's note)",
             preferred_format=match.preferred_format or "either",

@@ -181,8 +181,9 @@ def _clients(provider):
                      .where((ConsultationRequest.provider == provider.id)
                             & (ConsultationRequest.status == ACCEPTED))
                      .order_by(ConsultationRequest.answered_at.desc())):
-        rows.append({"name": request_.client.name, "email": request_.client.email,
-                     "phone": request_.client.phone or "",
+        # What the client typed with their request (not what anyone else typed before).
+        rows.append({"name": request_.name, "email": request_.client.email,
+                     "phone": request_.phone or "",
                      "source": "Matching team" if request_.source == "matching" else "Directory",
                      "since": request_.answered_at.date(), "client_id": request_.client_id})
     for outside in OutsideClient.select().where(OutsideClient.provider == provider.id).order_by(

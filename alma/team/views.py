@@ -1,12 +1,12 @@
 """The team console: dashboard, states and waitlists, members, the audit trail."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from peewee import JOIN, fn
+from peewee import fn
 
+from alma import audit
 from alma.accounts import service as accounts
 from alma.accounts.models import User
-from alma.audit import AuditEvent
 from alma.consultations import service as consultations
-from alma.consultations.models import Client, WaitlistEntry
+from alma.consultations.models import WaitlistEntry
 from alma.directory import vocab
 from alma.directory.service import UnknownState
 from alma.mail.models import FAILED, OutboundEmail
@@ -99,10 +99,5 @@ def remove(user_id):
 @team_required("admin")
 def audit_trail():
     email = (request.args.get("client") or "").strip().lower()
-    client = Client.get_or_none(Client.email == email) if email else None
-    events = []
-    if client is not None:
-        events = (AuditEvent.select(AuditEvent, User).join(User, JOIN.LEFT_OUTER)
-                  .where(AuditEvent.client == client.id).order_by(AuditEvent.at.desc())
-                  .limit(500))
-    return render_template("team/audit.html", email=email, client=client, events=events)
+    trails = audit.trails_for(email) if email else []
+    return render_template("team/audit.html", email=email, trails=trails)

@@ -102,8 +102,8 @@ def test_the_delays_are_settings(app, waiting, time_machine):
 
 def test_a_step_that_fails_does_not_stop_the_others(app, waiting, monkeypatch, time_machine):
     second = ConsultationRequest.create(
-        client=waiting.client, provider=waiting.provider, state="CA", concerns="x",
-        preferred_format="either", submission_key="second", created_at=utcnow())
+        client=waiting.client, name=waiting.name, provider=waiting.provider, state="CA",
+        concerns="x", preferred_format="either", submission_key="second", created_at=utcnow())
     calls = []
 
     def flaky(request):

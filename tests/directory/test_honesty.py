@@ -27,7 +27,8 @@ def ask(provider, answered_after_hours=None, days_ago=5, status=None, n=[0]):
     answered = (created + datetime.timedelta(hours=answered_after_hours)
                 if answered_after_hours is not None else None)
     return ConsultationRequest.create(
-        client=client, provider=provider, state="CA", concerns="x", preferred_format="either",
+        client=client, name=client.name, provider=provider, state="CA", concerns="x",
+        preferred_format="either",
         submission_key=f"k{n[0]}", created_at=created, answered_at=answered,
         status=status or ("accepted" if answered else "pending"))
 

@@ -147,8 +147,8 @@ def test_the_billing_page_shows_what_a_change_means_before_confirming(app, membe
 def test_leaving_takes_the_listing_down_and_keeps_the_clients(app, member, mailbox, deliver):
     provider, _ = member
     client = Client.create(email="c@example.org", name="Cam Client", state="CA")
-    ConsultationRequest.create(client=client, provider=provider, state="CA", concerns="x",
-                               preferred_format="either", submission_key="k",
+    ConsultationRequest.create(client=client, name=client.name, provider=provider, state="CA",
+                               concerns="x", preferred_format="either", submission_key="k",
                                status="accepted", answered_at=datetime.datetime(2026, 11, 1))
     OutsideClient.create(provider=provider, name="=HYPERLINK(evil)", email="o@example.org")
     http = sign_in_as(app, provider)

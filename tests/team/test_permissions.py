@@ -61,7 +61,8 @@ def world(db):
     Membership.create(provider=provider, fee_cents=12500, billing_day=5,
                       started_on=datetime.date(2026, 1, 5))
     client = Client.create(email="x@example.org", name="Xan Client", state="CA")
-    match = MatchRequest.create(client=client, origin="client_form", state="CA", due_at=utcnow())
+    match = MatchRequest.create(client=client, name=client.name, origin="client_form",
+                                state="CA", due_at=utcnow())
     other = User.create(email="other@alma.example", name="Other", roles="growth")
     from alma.membership.models import MembershipApplication
 
