@@ -7,9 +7,13 @@ run again: nothing is done twice and nothing is lost.
 
 `flask --app app worker` runs every job on a schedule (APScheduler, in that
 process only); `flask --app app jobs run NAME` runs one once, for a PaaS
-scheduler.
+scheduler. Either stops on SIGTERM or Ctrl-C after the row in hand: every
+loop over rows asks `stop_requested()` before the next one.
 """
+import contextlib
 import logging
+import signal
+import threading
 import time
 
 import click
@@ -21,6 +25,14 @@ from alma.db import db
 
 log = logging.getLogger("alma.jobs")
 
+# Set by SIGTERM or Ctrl-C; nothing ever clears it in a running worker.
+stopping = threading.Event()
+
+
+def stop_requested():
+    """True once the process was asked to stop: finish the row in hand, start no other."""
+    return stopping.is_set()
+
 
 def claim_each(model, due, stamps, act, limit=1000):
     """Claim due rows one at a time and act on each, in one transaction per row.
@@ -31,7 +43,7 @@ def claim_each(model, due, stamps, act, limit=1000):
     bad row can't stop the others or loop forever.
     """
     skipped, done = set(), 0
-    while done < limit:
+    while done < limit and not stop_requested():
         query = model.select(model.id).where(due).order_by(model.id).limit(1)
         if skipped:
             query = query.where(model.id.not_in(skipped))
@@ -82,6 +94,8 @@ def registry():
 
 def run_job(app, name):
     function, _ = registry()[name]
+    if stop_requested():
+        return None  # queued behind others when the stop came: the next start runs it
     with app.app_context():
         with db.connection_context():
             started = time.perf_counter()
@@ -90,21 +104,56 @@ def run_job(app, name):
             return result
 
 
+@contextlib.contextmanager
+def stop_on_signals():
+    """Inside: SIGTERM (a deploy) and Ctrl-C ask the jobs to stop after their current row.
+
+    The handler only sets a flag (it may run while this thread holds any lock).
+    A second signal acts as it would have without us (Ctrl-C twice stops at
+    once); a SIGINT ignored by whoever started us (a shell's `&`) stays ignored.
+    """
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+
+    def handle(number, frame):
+        log.info("stopping after the current row (%s)", signal.Signals(number).name)
+        stopping.set()
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+    for number, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, handle)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 jobs_cli = AppGroup("jobs", help="Background jobs, run once (for a PaaS scheduler).")
 
 
 @jobs_cli.command("run")
 @click.argument("name")
 def run_command(name):
-    """Run job NAME once ("all" runs every job)."""
+    """Run job NAME once ("all" runs every job, even after one fails)."""
     names = list(registry()) if name == "all" else [name]
     unknown = [n for n in names if n not in registry()]
     if unknown:
         raise click.BadParameter(f"choose one of: all, {', '.join(registry())}",
                                  param_hint="NAME")
     app = current_app._get_current_object()
-    for each in names:
-        click.echo(f"{each}: {run_job(app, each)}")
+    failed = []
+    with stop_on_signals():
+        for each in names:
+            try:
+                click.echo(f"{each}: {run_job(app, each)}")
+            except Exception:  # one job's failure must not stop the others
+                log.exception("job %s failed", each)
+                click.echo(f"{each}: failed (see the log)", err=True)
+                failed.append(each)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}")
 
 
 @click.command("worker")

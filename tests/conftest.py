@@ -25,6 +25,7 @@ from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402
 from alma.directory import vocab  # noqa: E402
+from alma.jobs import stopping  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -215,6 +216,13 @@ def deliver(app, mailbox):
         with app.app_context():
             return delivery.deliver_due()
     return run
+
+
+@pytest.fixture
+def stop_jobs():
+    """`stop_jobs()` asks the jobs to stop after their current row, as SIGTERM would."""
+    yield stopping.set
+    stopping.clear()
 
 
 def csrf_token_from(response):

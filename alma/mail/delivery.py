@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 
 from alma.clock import utcnow
+from alma.jobs import stop_requested
 from alma.mail.models import FAILED, QUEUED, SENDING, SENT, OutboundEmail
 
 log = logging.getLogger("alma.mail")
@@ -141,6 +142,8 @@ def deliver_due(limit=100, now=None):
     release_stale_claims(now or utcnow())
     sent = 0
     for _ in range(limit):
+        if stop_requested():
+            break
         row = claim_next(now or utcnow())
         if row is None:
             break
