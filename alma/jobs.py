@@ -11,12 +11,15 @@ scheduler. Either stops on SIGTERM or Ctrl-C after the row in hand: every
 loop over rows asks `stop_requested()` before the next one.
 """
 import contextlib
+import datetime
 import logging
 import signal
 import threading
 import time
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -27,6 +30,9 @@ log = logging.getLogger("alma.jobs")
 
 # Set by SIGTERM or Ctrl-C; nothing ever clears it in a running worker.
 stopping = threading.Event()
+# The worker's first runs start this far apart, so they do not all hit the
+# database in the same second (and keep that spread on later runs).
+STAGGER = datetime.timedelta(seconds=1)
 
 
 def stop_requested():
@@ -156,18 +162,39 @@ def run_command(name):
         raise click.ClickException(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}")
 
 
+def scheduler_threads(app):
+    """One thread per pooled connection but one, so a job never waits for the pool."""
+    return max(1, app.config["DB_POOL_SIZE"] - 1)
+
+
+def make_scheduler(app):
+    """Every job on its interval, first runs staggered, a late run made as soon as it can."""
+    threads = scheduler_threads(app)
+    scheduler = BackgroundScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(threads)},
+        # A run that could not start on time (all threads busy, the process
+        # paused) starts as soon as it can; several missed runs make one.
+        job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+    first = utcnow()
+    for n, (name, (_, seconds)) in enumerate(registry().items()):
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name), id=name,
+                          next_run_time=first + n * STAGGER)
+    return scheduler
+
+
 @click.command("worker")
 def worker_command():
     """Run every job on its schedule, until stopped (the Procfile's worker)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     app = current_app._get_current_object()
-    scheduler = BlockingScheduler(timezone="UTC")
-    for name, (_, seconds) in registry().items():
-        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name), id=name,
-                          max_instances=1, coalesce=True, next_run_time=utcnow())
-    click.echo(f"worker: {', '.join(registry())}")
-    scheduler.start()
+    scheduler = make_scheduler(app)
+    with stop_on_signals():
+        scheduler.start()
+        click.echo(f"worker: {', '.join(registry())} on {scheduler_threads(app)} threads")
+        # Polled, not waited on: a signal handler must never need a lock this thread holds.
+        while not stop_requested():
+            time.sleep(0.2)
+        scheduler.shutdown(wait=True)  # the running jobs finish their current row
+    click.echo("worker: stopped")
 
 
 def init_app(app):
