@@ -66,12 +66,11 @@ def test_its_first_days_are_quiet_no_job_has_anything_to_do(app_ctx):
     """`make run` starts the worker at once: nobody is emailed, nothing is paused."""
     today = clock.today()
     demo.seed(600, on=today)
-    accepting = Provider.select().where(Provider.accepting_new_clients == True).count()  # noqa: E712
+    accepting = Provider.select().where(Provider.accepting_new_clients).count()
     for day in (0, 6):  # the first start, and a week later
         with time_machine.travel(datetime.datetime.combine(
                 today + datetime.timedelta(days=day), datetime.time(9)), tick=False):
             for name, (job, _) in registry().items():
                 assert job() in (0, None), name
     assert OutboundEmail.select().count() == 0
-    assert Provider.select().where(Provider.accepting_new_clients == True).count() \
-        == accepting  # noqa: E712
+    assert Provider.select().where(Provider.accepting_new_clients).count() == accepting
