@@ -1,10 +1,13 @@
 # Two commands for a fresh machine (see README.md):
-#   make run    set up, then serve the demo on http://127.0.0.1:5000 (SQLite, demo data)
+#   make run    set up, then serve the demo on http://127.0.0.1:5000 (SQLite, demo data;
+#               PORT=5001 make run for another port)
 #   make test   set up, then run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROVIDERS ?= 2000
+HOST ?= 127.0.0.1
+PORT ?= 5000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test test-postgres chromium bench clean
@@ -20,13 +23,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# The web server and the worker (email delivery, follow-ups) together; Ctrl-C stops both.
+# The web server and the worker (email delivery, follow-ups) together. Ctrl-C (or
+# SIGTERM) stops both, the worker after the row in hand; if the web server exits, the
+# worker is stopped too. Both run in the background so that `wait` returns on a signal.
 run: $(VENV)/.runtime
 	ALMA_ENV=development $(BIN)/flask --app app db upgrade
 	ALMA_ENV=development $(BIN)/flask --app app seed --if-empty --providers $(DEMO_PROVIDERS)
-	trap 'kill 0' INT TERM EXIT; \
-	ALMA_ENV=development $(BIN)/flask --app app worker & \
-	ALMA_ENV=development $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+	export ALMA_ENV=development BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/flask --app app worker & worker=$$!; \
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) & web=$$!; \
+	stop() { trap - INT TERM; kill $$web $$worker 2>/dev/null; wait $$web $$worker 2>/dev/null; }; \
+	trap 'stop; exit 0' INT TERM; \
+	wait $$web; status=$$?; stop; exit $$status
 
 # Debian's Chromium drives the browser tests; Playwright never downloads one.
 chromium:

@@ -66,7 +66,9 @@ def from_environment(instance_path, environ=None):
         "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
         "HSTS": base_url.startswith("https://"),
         "TEMPLATES_AUTO_RELOAD": mode == "development",
-        "LOG_REQUESTS": _flag(env.get("ALMA_LOG_REQUESTS"), default=mode != "test"),
+        # Production's one line per request. Development's server (flask run)
+        # writes its own, and one line per request is enough.
+        "LOG_REQUESTS": _flag(env.get("ALMA_LOG_REQUESTS"), default=mode == "production"),
         # Email: delivered by the worker from the outbox. Without SMTP_URL,
         # development prints each email and shows it at /dev/mail.
         "SMTP_URL": env.get("SMTP_URL") or None,

@@ -7,12 +7,19 @@ run again: nothing is done twice and nothing is lost.
 
 `flask --app app worker` runs every job on a schedule (APScheduler, in that
 process only); `flask --app app jobs run NAME` runs one once, for a PaaS
-scheduler.
+scheduler. Either stops on SIGTERM or Ctrl-C after the row in hand: every
+loop over rows asks `stop_requested()` before the next one.
 """
+import contextlib
+import datetime
 import logging
+import signal
+import threading
 import time
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -20,6 +27,17 @@ from alma.clock import utcnow
 from alma.db import db
 
 log = logging.getLogger("alma.jobs")
+
+# Set by SIGTERM or Ctrl-C; nothing ever clears it in a running worker.
+stopping = threading.Event()
+# The worker's first runs start this far apart, so they do not all hit the
+# database in the same second (and keep that spread on later runs).
+STAGGER = datetime.timedelta(seconds=1)
+
+
+def stop_requested():
+    """True once the process was asked to stop: finish the row in hand, start no other."""
+    return stopping.is_set()
 
 
 def claim_each(model, due, stamps, act, limit=1000):
@@ -31,7 +49,7 @@ def claim_each(model, due, stamps, act, limit=1000):
     bad row can't stop the others or loop forever.
     """
     skipped, done = set(), 0
-    while done < limit:
+    while done < limit and not stop_requested():
         query = model.select(model.id).where(due).order_by(model.id).limit(1)
         if skipped:
             query = query.where(model.id.not_in(skipped))
@@ -82,6 +100,8 @@ def registry():
 
 def run_job(app, name):
     function, _ = registry()[name]
+    if stop_requested():
+        return None  # queued behind others when the stop came: the next start runs it
     with app.app_context():
         with db.connection_context():
             started = time.perf_counter()
@@ -90,35 +110,91 @@ def run_job(app, name):
             return result
 
 
+@contextlib.contextmanager
+def stop_on_signals():
+    """Inside: SIGTERM (a deploy) and Ctrl-C ask the jobs to stop after their current row.
+
+    The handler only sets a flag (it may run while this thread holds any lock).
+    A second signal acts as it would have without us (Ctrl-C twice stops at
+    once); a SIGINT ignored by whoever started us (a shell's `&`) stays ignored.
+    """
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+
+    def handle(number, frame):
+        log.info("stopping after the current row (%s)", signal.Signals(number).name)
+        stopping.set()
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+    for number, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, handle)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 jobs_cli = AppGroup("jobs", help="Background jobs, run once (for a PaaS scheduler).")
 
 
 @jobs_cli.command("run")
 @click.argument("name")
 def run_command(name):
-    """Run job NAME once ("all" runs every job)."""
+    """Run job NAME once ("all" runs every job, even after one fails)."""
     names = list(registry()) if name == "all" else [name]
     unknown = [n for n in names if n not in registry()]
     if unknown:
         raise click.BadParameter(f"choose one of: all, {', '.join(registry())}",
                                  param_hint="NAME")
     app = current_app._get_current_object()
-    for each in names:
-        click.echo(f"{each}: {run_job(app, each)}")
+    failed = []
+    with stop_on_signals():
+        for each in names:
+            try:
+                click.echo(f"{each}: {run_job(app, each)}")
+            except Exception:  # one job's failure must not stop the others
+                log.exception("job %s failed", each)
+                click.echo(f"{each}: failed (see the log)", err=True)
+                failed.append(each)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}")
+
+
+def scheduler_threads(app):
+    """One thread per pooled connection but one, so a job never waits for the pool."""
+    return max(1, app.config["DB_POOL_SIZE"] - 1)
+
+
+def make_scheduler(app):
+    """Every job on its interval, first runs staggered, a late run made as soon as it can."""
+    threads = scheduler_threads(app)
+    scheduler = BackgroundScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(threads)},
+        # A run that could not start on time (all threads busy, the process
+        # paused) starts as soon as it can; several missed runs make one.
+        job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+    first = utcnow()
+    for n, (name, (_, seconds)) in enumerate(registry().items()):
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name), id=name,
+                          next_run_time=first + n * STAGGER)
+    return scheduler
 
 
 @click.command("worker")
 def worker_command():
     """Run every job on its schedule, until stopped (the Procfile's worker)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     app = current_app._get_current_object()
-    scheduler = BlockingScheduler(timezone="UTC")
-    for name, (_, seconds) in registry().items():
-        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name), id=name,
-                          max_instances=1, coalesce=True, next_run_time=utcnow())
-    click.echo(f"worker: {', '.join(registry())}")
-    scheduler.start()
+    scheduler = make_scheduler(app)
+    with stop_on_signals():
+        scheduler.start()
+        click.echo(f"worker: {', '.join(registry())} on {scheduler_threads(app)} threads")
+        # Polled, not waited on: a signal handler must never need a lock this thread holds.
+        while not stop_requested():
+            time.sleep(0.2)
+        scheduler.shutdown(wait=True)  # the running jobs finish their current row
+    click.echo("worker: stopped")
 
 
 def init_app(app):

@@ -27,6 +27,7 @@ from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402
 from alma.directory import vocab  # noqa: E402
+from alma.jobs import stopping  # noqa: E402
 
 
 _clock = None  # the time-machine traveller of --clock, if any
@@ -167,17 +168,26 @@ class Mailbox:
     """What a real SMTP server on loopback received.
 
     Recipients starting "bounce" are refused for good (550); recipients
-    starting "stall" hang before the server answers, as a slow server would.
+    starting "stall" hang before the server answers, as a slow server would;
+    recipients starting "hold" wait (setting `held`) until the test sets `release`.
     """
 
     def __init__(self):
         self.messages = []
         self.stalled = threading.Event()
         self.stalled_once = set()
+        self.held = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("bounce"):
             return "550 5.1.1 No such mailbox"
+        if address.startswith("hold"):
+            self.held.set()
+            for _ in range(1200):  # a minute at most, whatever the test does
+                if self.release.is_set():
+                    break
+                await asyncio.sleep(0.05)
         if address.startswith("stall") and address not in self.stalled_once:
             self.stalled_once.add(address)
             self.stalled.set()
@@ -197,6 +207,8 @@ class Mailbox:
         self.messages.clear()
         self.stalled.clear()
         self.stalled_once.clear()
+        self.held.clear()
+        self.release.clear()
 
 
 @pytest.fixture(scope="session")
@@ -232,6 +244,13 @@ def deliver(app, mailbox):
         with app.app_context():
             return delivery.deliver_due()
     return run
+
+
+@pytest.fixture
+def stop_jobs():
+    """`stop_jobs()` asks the jobs to stop after their current row, as SIGTERM would."""
+    yield stopping.set
+    stopping.clear()
 
 
 def csrf_token_from(response):

@@ -28,7 +28,7 @@ from alma.consultations.models import Client
 from alma.db import db
 from alma.directory.models import Provider
 from alma.insurance.models import OverdueDigest
-from alma.jobs import claim_each
+from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 
 REMIND_AFTER_DAYS = (1, 7, 14)
@@ -166,6 +166,8 @@ def send_digests(on=None):
                     .order_by(Invoice.treating_provider)]
     sent = 0
     for provider_id in provider_ids:
+        if stop_requested():
+            break
         rows = overdue_for(provider_id, on)
         if not rows:
             continue  # paid a moment ago

@@ -16,7 +16,7 @@ from stdnum import luhn
 
 from alma import geo
 from alma.db import db, is_postgres
-from alma.directory import service, vocab
+from alma.directory import honesty, service, vocab
 from alma.directory.models import (
     Language,
     License,
@@ -31,6 +31,10 @@ from alma.directory.models import (
     ServiceState,
     Specialty,
 )
+
+# Every demo provider confirmed whether they accept new clients within this many
+# days: a week before the worker would first ask them (honesty.ASK_AFTER_DAYS).
+QUIET_DAYS = honesty.ASK_AFTER_DAYS - 7
 
 OPERATING_STATES = ["AZ", "CA", "CO", "CT", "DC", "FL", "GA", "IL", "MA", "MD", "MI", "MN",
                     "NC", "NJ", "NV", "NY", "OH", "OR", "PA", "TN", "TX", "VA", "WA", "WI"]
@@ -202,7 +206,8 @@ class _Generator:
         cash = rng.randrange(90, 255, 5) * 100 if rng.random() < 0.92 else None
         sliding = cash is not None and rng.random() < 0.3
         accepting = rng.random() < 0.62
-        confirmed = on - datetime.timedelta(days=int(rng.expovariate(1 / 12)))
+        # Recent enough that no job asks anyone on the demo's first days.
+        confirmed = on - datetime.timedelta(days=int(rng.expovariate(1 / 12)) % QUIET_DAYS)
         specialties = rng.sample(self.specialties, rng.randint(3, 7))
         modalities = rng.sample(self.modalities, rng.randint(2, 4))
         age_words = [w for w, on_ in (("children", ages["children"]), ("teens", ages["teens"]),

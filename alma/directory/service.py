@@ -22,6 +22,7 @@ from alma.directory.models import (
     ServiceState,
     Specialty,
 )
+from alma.jobs import stop_requested
 
 # An "accepting" answer older than this is shown as possibly out of date.
 FRESH_DAYS = 30
@@ -60,10 +61,17 @@ def _check_vocabulary_fits_in_bits():
             raise ValueError(f"{model.__name__} ids above {MAX_VOCABULARY_ID} cannot be indexed")
 
 
-def reindex(provider_ids=None, on=None):
+# Every reindex holds this PostgreSQL advisory lock until its transaction ends.
+REINDEX_LOCK = 0x616C6D61  # "alma"
+# A full reindex commits this many providers at a time, so a provider's own
+# reindex (an answer in the app, a job) waits for one chunk, never for all.
+REINDEX_CHUNK = 500
+
+
+def reindex(provider_ids=None, on=None, chunk=None):
     """Rebuild the directory's Listing rows, for some providers or for all.
 
-    Steps:
+    Steps, for each provider:
     1. Delete the providers' rows.
     2. Insert one row per (provider, state) for each current licence that is
        not pre-licensed, in a state where the network operates, for listable
@@ -71,15 +79,52 @@ def reindex(provider_ids=None, on=None):
        Payers in network on `on`, specialties, modalities and languages are
        copied in as bit sets.
     3. Mark one row per provider primary: their office state, else the first.
+
+    Reindexes take turns (see _take_turn), each in its own transaction (or
+    its caller's): two at once would both insert a provider's rows. All
+    providers are done in chunks by id, each chunk whole; the last chunk is
+    open-ended so a provider added meanwhile is not missed.
     """
     on = on or today()
+    chunk = chunk or REINDEX_CHUNK
     _check_vocabulary_fits_in_bits()
+    if provider_ids is not None:
+        ids = list(provider_ids)
+        _rebuild(lambda column: column.in_(ids), on)
+        return
+    after = 0
+    while not stop_requested():
+        last = (Provider.select(Provider.id).where(Provider.id > after).order_by(Provider.id)
+                .offset(chunk - 1).limit(1).scalar())
+        if last is None:
+            _rebuild(lambda column: column > after, on)
+            return
+        _rebuild(lambda column: (column > after) & (column <= last), on)
+        after = last
+
+
+def _take_turn(within):
+    """Wait until no other reindex is running, then hold them off until we commit.
+
+    On PostgreSQL, a transaction-scoped advisory lock. Our providers' rows are
+    locked against key changes first: a writer that changed one (and so holds
+    it) and then reindexes is waited for before we take the advisory lock, so
+    neither ever waits for the other in a circle. Each statement after the lock
+    sees what earlier reindexes committed (READ COMMITTED). On SQLite a write
+    transaction already excludes every other (BEGIN IMMEDIATE, see alma.db).
+    """
+    if not is_postgres():
+        return
+    list(Provider.select(Provider.id).where(within(Provider.id)).for_update("FOR KEY SHARE"))
+    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (REINDEX_LOCK,))
+
+
+def _rebuild(within, on):
+    """Steps 1-3 for the providers whose id satisfies within(column), in one transaction."""
     np = NetworkParticipation
     with db.atomic():
-        delete = Listing.delete()
-        if provider_ids is not None:
-            delete = delete.where(Listing.provider.in_(provider_ids))
-        delete.execute()
+        _take_turn(within)
+        Listing.delete().where(within(Listing.provider)).execute()
 
         source = (License
                   .select(Provider.id, License.state, SQL("FALSE"), fn.MAX(License.expires_on),
@@ -104,10 +149,9 @@ def reindex(provider_ids=None, on=None):
                          & (Provider.billing_hold == False)  # noqa: E712
                          & (License.level != "pre_licensed")
                          & (License.expires_on >= on)
-                         & (ServiceState.operating == True))  # noqa: E712
+                         & (ServiceState.operating == True)  # noqa: E712
+                         & within(Provider.id))
                   .group_by(Provider.id, License.state))
-        if provider_ids is not None:
-            source = source.where(Provider.id.in_(provider_ids))
         Listing.insert_from(source, [
             Listing.provider, Listing.state, Listing.is_primary, Listing.license_expires_on,
             Listing.accepting, Listing.accepting_confirmed_on, Listing.gender,
@@ -125,10 +169,8 @@ def reindex(provider_ids=None, on=None):
                    .where(Other.provider == Listing.provider)
                    .order_by(home_first, Other.state)
                    .limit(1))
-        update = Listing.update(is_primary=(Listing.id == primary))
-        if provider_ids is not None:
-            update = update.where(Listing.provider.in_(provider_ids))
-        update.execute()
+        Listing.update(is_primary=(Listing.id == primary)).where(
+            within(Listing.provider)).execute()
 
 
 class UnknownState(ValueError):

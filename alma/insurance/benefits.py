@@ -18,6 +18,7 @@ from alma.db import db
 from alma.insurance import eligibility, responsibility
 from alma.insurance.models import STANDARD_VISIT, EligibilityCheck, FeeSchedule
 from alma.insurance.service import ProgramProblem, network_of
+from alma.jobs import stop_requested
 
 # A check is good for billing from the next business day, for this long.
 CHECK_GOOD_FOR_DAYS = 30
@@ -230,6 +231,8 @@ def recheck_program_clients():
     done = 0
     for program_client_id in [row.id for row in ProgramClient.select(ProgramClient.id)
                               .where(due).order_by(ProgramClient.id)]:
+        if stop_requested():
+            break
         with db.atomic():
             before = ProgramClient.get_by_id(program_client_id).check_claimed_at
             won = (ProgramClient.update(check_claimed_at=utcnow())

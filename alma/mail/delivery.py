@@ -4,7 +4,9 @@ A row is claimed with a conditional UPDATE (status queued -> sending), so any
 number of workers can deliver at once and each message goes to one of them.
 A worker that dies mid-delivery leaves its row "sending"; after LEASE the row
 is queued again. A failure is retried with growing delays, then marked
-failed for the team to see; it never holds up the other messages.
+failed for the team to see; a message that cannot be built (or fails in a
+way the server did not cause) is marked failed at once. None of them holds
+up the other messages.
 """
 import datetime
 import logging
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 
 from alma.clock import utcnow
+from alma.jobs import stop_requested
 from alma.mail.models import FAILED, QUEUED, SENDING, SENT, OutboundEmail
 
 log = logging.getLogger("alma.mail")
@@ -139,11 +142,19 @@ def deliver_due(limit=100, now=None):
     release_stale_claims(now or utcnow())
     sent = 0
     for _ in range(limit):
+        if stop_requested():
+            break
         row = claim_next(now or utcnow())
         if row is None:
             break
         try:
-            sender.send(build_message(row, current_app.config["MAIL_FROM"]))
+            message = build_message(row, current_app.config["MAIL_FROM"])
+        except Exception as error:  # the email package refuses it: it always will
+            _finish(row, status=FAILED, last_error=f"Could not be built: {error!r}"[:2000])
+            log.exception("email %s could not be built", row.id)
+            continue
+        try:
+            sender.send(message)
         except PermanentFailure as error:
             _finish(row, status=FAILED, last_error=str(error)[:2000])
             log.error("email %s refused for good: %s", row.id, error)
@@ -156,6 +167,9 @@ def deliver_due(limit=100, now=None):
                 _finish(row, status=QUEUED, claimed_at=None, last_error=str(error)[:2000],
                         next_attempt_at=(now or utcnow()) + delay)
                 log.warning("email %s will be retried in %s: %s", row.id, delay, error)
+        except Exception as error:  # not the server's doing: trying again would fail again
+            _finish(row, status=FAILED, last_error=f"Could not be sent: {error!r}"[:2000])
+            log.exception("email %s could not be sent", row.id)
         else:
             _finish(row, status=SENT, sent_at=utcnow(), last_error=None)
             sent += 1

@@ -23,7 +23,7 @@ from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
 from alma.directory.models import Provider
-from alma.jobs import claim_each
+from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 from alma.membership.models import Membership, MembershipPause
 
@@ -108,6 +108,8 @@ def invoice_fees(on=None):
                    .where(Membership.left_on.is_null()
                           & (Membership.ends_on.is_null() | (Membership.ends_on > on))))
     for membership in members:
+        if stop_requested():
+            break
         start_day, end_day = period_for(membership, on)
         if start_day < membership.started_on or is_paused(membership, start_day):
             continue

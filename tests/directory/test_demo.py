@@ -1,11 +1,15 @@
 """The demo directory: realistic, deterministic, and it follows the listing rules."""
 import datetime
 
+import time_machine
 from peewee import fn
 from stdnum import luhn
 
+from alma import clock
 from alma.directory import demo
 from alma.directory.models import License, Listing, NetworkParticipation, Provider, ServiceState
+from alma.jobs import registry
+from alma.mail.models import OutboundEmail
 
 ON = datetime.date(2026, 11, 26)
 
@@ -56,3 +60,17 @@ def test_it_lists_only_those_the_rules_allow(db):
     inactive = {p.id for p in Provider.select().where(Provider.membership_status != "active")}
     assert listed and not listed & pre_licensed and not listed & inactive
     assert Listing.select().where(Listing.is_primary == True).count() == len(listed)  # noqa: E712
+
+
+def test_its_first_days_are_quiet_no_job_has_anything_to_do(app_ctx):
+    """`make run` starts the worker at once: nobody is emailed, nothing is paused."""
+    today = clock.today()
+    demo.seed(600, on=today)
+    accepting = Provider.select().where(Provider.accepting_new_clients).count()
+    for day in (0, 6):  # the first start, and a week later
+        with time_machine.travel(datetime.datetime.combine(
+                today + datetime.timedelta(days=day), datetime.time(9)), tick=False):
+            for name, (job, _) in registry().items():
+                assert job() in (0, None), name
+    assert OutboundEmail.select().count() == 0
+    assert Provider.select().where(Provider.accepting_new_clients).count() == accepting

@@ -412,3 +412,11 @@ def test_a_carved_out_clients_claim_goes_to_the_behavioural_health_administrator
     claim = Claim.get(Claim.visit == visit)
     assert "NM1*PR*2*OPTUM BEHAVIORAL HEALTH*****PI*OBH01" in claim.x12
     assert claim.copay_cents == 3000 and x12.validate(claim.x12) == []
+
+
+def test_a_stop_request_leaves_the_next_client_for_the_next_run(app, in_program, stop_jobs):
+    move_in(in_program)
+    stop_jobs()
+    assert benefits.recheck_program_clients() == 0
+    assert EligibilityCheck.select().where(EligibilityCheck.program_client.is_null(False)
+                                           ).count() == 0

@@ -256,3 +256,9 @@ def test_the_billing_page_says_when_a_month_end_fee_is_invoiced(app, db):
     assert fees.period_for(membership, D(2026, 2, 28)) == (D(2026, 2, 28), D(2026, 3, 31))
     assert fees.period_for(membership, D(2026, 2, 27)) == (D(2026, 1, 31), D(2026, 2, 28))
     assert fees.period_for(membership, D(2026, 4, 30)) == (D(2026, 4, 30), D(2026, 5, 31))
+
+
+def test_a_stop_request_leaves_the_next_member_for_the_next_run(app, member, stop_jobs):
+    stop_jobs()
+    assert run(app, fees.invoice_fees, D(2026, 12, 5)) == 0
+    assert Invoice.select().count() == 0

@@ -1,0 +1,91 @@
+"""Whatever a template is given, the outbox never stalls: the mail layer writes only
+headers the email package can build, and a message that still cannot be built fails at
+once, for the team to see, while the others go."""
+import uuid
+
+import pytest
+
+from alma.mail import service as mail
+from alma.mail.models import FAILED, QUEUED, SENT, OutboundEmail
+
+
+class State:
+    def __init__(self, name):
+        self.name = name
+
+
+@pytest.fixture
+def launched(app, db):
+    """Queue the "Alma is now in <state>" email, whose subject shows what it is given."""
+    def put(name, to="client@example.org"):
+        with app.app_context():
+            return mail.queue("state_launched", to, state=State(name),
+                              search_url="http://localhost/providers?state=OR")
+    return put
+
+
+def stored(database_row):
+    return OutboundEmail.get_by_id(database_row.id)
+
+
+def test_a_line_break_in_a_name_makes_a_one_line_subject_and_the_email_goes(
+        launched, mailbox, deliver):
+    row = launched("Ore\r\ngon\t \x00\x1b\u202eX\u2028Y")
+    assert row.subject == "Alma is now in Ore gon X Y"
+    assert "\n" not in stored(row).subject
+    assert deliver() == 1
+    (message,) = mailbox.messages
+    assert message["Subject"] == row.subject
+    assert stored(row).status == SENT
+
+
+def test_a_long_subject_is_cut_to_fit_its_column(launched, mailbox, deliver):
+    row = stored(launched("Oregon " * 60))
+    assert len(row.subject) == OutboundEmail.subject.max_length and row.subject.endswith("…")
+    assert deliver() == 1 and mailbox.messages[0]["Subject"] == row.subject
+
+
+def test_text_no_database_can_hold_is_left_out_of_the_bodies(launched, mailbox, deliver):
+    row = stored(launched("Ore\x00gon\ud800"))
+    assert "Oregon" in row.text_body and "\x00" not in row.html_body
+    assert deliver() == 1
+
+
+@pytest.mark.parametrize("address", [
+    "someone@example.org\r\nBcc: everyone@example.org", "two@example.org, three@example.org",
+    "no-at-sign", "nobody@", "@example.org", "a@b@example.org", "", "x" * 250 + "@example.org",
+])
+def test_an_address_that_is_not_one_fails_at_once_and_the_change_goes_on(
+        app, launched, mailbox, deliver, address):
+    bad = stored(launched("Oregon", to=address))
+    good = launched("Oregon", to="fine@example.org")
+    assert bad.status == FAILED and bad.last_error.startswith("Not sent:")
+    assert "\n" not in bad.to_address
+    assert deliver() == 1 and [m["To"] for m in mailbox.messages] == ["fine@example.org"]
+    assert stored(good).status == SENT and stored(bad).status == FAILED
+    listed = app.test_cli_runner().invoke(args=["mail", "failed"])
+    assert "Not sent:" in listed.output and "1 failed." in listed.output
+
+
+def test_a_message_that_cannot_be_built_fails_at_once_and_the_others_go(app, db, mailbox,
+                                                                         deliver):
+    # Rows as an older release wrote them: a header the email package refuses.
+    def put(to, subject):
+        return OutboundEmail.create(to_address=to, subject=subject, text_body="Hello.",
+                                    html_body="<p>Hello.</p>", template="test",
+                                    message_id=f"<{uuid.uuid4().hex}@test>")
+
+    broken_subject = put("first@example.org", "Call with Sam\nSmith")
+    broken_address = put("second@", "Hello")
+    fine = put("third@example.org", "Hello")
+    assert deliver() == 1
+    assert [m["To"] for m in mailbox.messages] == ["third@example.org"]
+    for row in (broken_subject, broken_address):
+        row = stored(row)
+        assert (row.status, row.attempts) == (FAILED, 1)
+        assert row.last_error.startswith("Could not be built")
+    assert stored(fine).status == SENT
+    assert OutboundEmail.select().where(OutboundEmail.status == QUEUED).count() == 0
+    listed = app.test_cli_runner().invoke(args=["mail", "failed"])
+    assert "first@example.org" in listed.output and "second@" in listed.output
+    assert "2 failed." in listed.output
