@@ -46,6 +46,7 @@ def from_environment(instance_path, environ=None):
 
     default_db = "sqlite:///" + str(Path(instance_path) / "alma.db")
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    idle_minutes = int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30"))
     return {
         "ALMA_ENV": mode,
         "SECRET_KEY": secret,
@@ -61,7 +62,8 @@ def from_environment(instance_path, environ=None):
         "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": 30 * 60,
+        # The session cookie lives as long as the idle timeout, never cutting it short.
+        "PERMANENT_SESSION_LIFETIME": idle_minutes * 60,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
         "HSTS": base_url.startswith("https://"),
@@ -79,7 +81,7 @@ def from_environment(instance_path, environ=None):
         "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=mode != "test"),
         # How many proxies (load balancers) set X-Forwarded-For in front of us.
         "PROXY_HOPS": int(env.get("ALMA_PROXY_HOPS", "0")),
-        "IDLE_TIMEOUT_MINUTES": int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30")),
+        "IDLE_TIMEOUT_MINUTES": idle_minutes,
         # Consultation follow-ups.
         "REMIND_PROVIDER_AFTER_HOURS": int(env.get("ALMA_REMIND_PROVIDER_AFTER_HOURS", "48")),
         "SUGGEST_OTHERS_AFTER_DAYS": int(env.get("ALMA_SUGGEST_OTHERS_AFTER_DAYS", "3")),

@@ -89,6 +89,11 @@ def start_session(user):
 def end_sessions(user):
     """Sign out here and everywhere: older session cookies stop working."""
     User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    end_this_session()
+
+
+def end_this_session():
+    """Sign out this browser only (an idle one): the user's other devices stay signed in."""
     logout_user()
     session.clear()
 

@@ -182,7 +182,7 @@ def init_app(app):
         if not current_user.is_authenticated:
             return
         if service.idle_too_long(current_app.config["IDLE_TIMEOUT_MINUTES"]):
-            service.end_sessions(current_user._get_current_object())
+            service.end_this_session()  # only this browser: the user's other devices stay
             flash("You were signed out after a while without activity. Please sign in again.")
         else:
             session["seen"] = service.utcnow().timestamp()
