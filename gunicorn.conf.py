@@ -19,5 +19,8 @@ def on_starting(server):
 def post_worker_init(worker):
     # Load the zip-code table before the first request needs it.
     from alma import geo
+    from alma.accounts import passwords
 
     geo.zip_table()
+    # The first sign-in with an unknown email would otherwise also pay for making it.
+    passwords.dummy_hash()

@@ -4,7 +4,7 @@ import datetime
 from flask import session
 from flask_login import login_user, logout_user
 
-from alma.accounts import links, passwords
+from alma.accounts import links, passwords, pauses
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
@@ -13,6 +13,10 @@ from alma.mail import service as mail
 from alma.web import absolute_url
 
 SIGN_IN = "sign-in"
+WRONG_PASSWORD = ("That email and password don't match. Try again, or sign in with a link we "
+                  "email you. After 10 wrong passwords in a row, password sign-in pauses for a "
+                  "while and we email the account's owner a way back.")
+
 
 
 class SignInProblem(Exception):
@@ -40,16 +44,21 @@ def user_for_email(email):
 
 
 def sign_in_with_password(email, password):
+    """Sign in, or SignInProblem: the same answer, after the same work, whatever went wrong.
+
+    An unknown address, an account without a password and a paused one are all checked
+    against a dummy hash, so neither the message nor the time tells who has an account.
+    """
     user = User.get_or_none(User.email == normalise_email(email))
-    if user is None or not user.active or not passwords.verify(user.password_hash, password):
-        if user is not None:
-            User.update(failed_sign_ins=User.failed_sign_ins + 1).where(
-                User.id == user.id).execute()
-        raise SignInProblem("That email and password don't match. Try again, or sign in "
-                            "with a link we email you.")
+    if user is not None and not user.active:
+        user = None
+    checked_hash = user.password_hash if user is not None and not pauses.paused(user) else None
+    if not passwords.verify(checked_hash, password):
+        pauses.count_failure(user)
+        raise SignInProblem(WRONG_PASSWORD)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_sign_ins = 0
+    pauses.forgive(user)
     start_session(user)
     return user
 
@@ -72,6 +81,7 @@ def sign_in_with_link(token):
         user = User.get_or_none(User.id == link.subject_id)
         if user is None or not user.active:
             raise links.LinkProblem("unknown")
+        pauses.forgive(user)
         start_session(user)
         return user
 
@@ -207,6 +217,7 @@ def accept_welcome(token, password):
         links.spend(token, WELCOME)
         user.password_hash = passwords.hash_password(password)
         user.session_version += 1
+        pauses.forgive(user)
         user.save()
         start_session(user)
         return user
