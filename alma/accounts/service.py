@@ -1,6 +1,7 @@
 """Signing in and out: passwords, emailed links, sessions that end."""
 import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask import session
 from flask_login import login_user, logout_user
 
@@ -223,12 +224,43 @@ def accept_welcome(token, password):
         return user
 
 
+class AdminProblem(Exception):
+    """What is wrong with one input of create_admin; `field` names it."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def checked_email(text):
+    """An address as the sign-in form accepts it (lower-cased), or ValueError saying why."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("Enter an email address.")
+    if len(text) > 254:
+        raise ValueError("Use an email address of at most 254 characters.")
+    try:
+        # The same check as the forms' Email() validator: the syntax, no DNS look-up.
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("Enter an email address like name@example.com.") from None
+    return normalise_email(text)
+
+
 def create_admin(email, name, password):
-    """The first admin, from the command line."""
-    problem = passwords.problem_with(password, email)
+    """The first admin, from the command line: the same rules as the team's forms."""
+    try:
+        email = checked_email(email)
+    except ValueError as problem:
+        raise AdminProblem("email", str(problem)) from None
+    name = (name or "").strip()
+    if not name:
+        raise AdminProblem("name", "Enter the name the team will see.")
+    if len(name) > 120 or not name.isprintable():
+        raise AdminProblem("name", "Use one line of at most 120 characters for the name.")
+    problem = passwords.problem_with(password or "", email)
     if problem:
-        raise PasswordProblem(problem)
-    email = normalise_email(email)
+        raise AdminProblem("password", problem)
     user = User.get_or_none(User.email == email)
     if user is None:
         user = User(email=email, name=name)
