@@ -10,8 +10,15 @@ def on_starting(server):
     from alma.config import ConfigError, check_can_serve, from_environment
 
     try:
-        check_can_serve(from_environment(instance_path="instance"))
+        check_can_serve(from_environment(instance_path="instance"),
+                        workers=server.cfg.workers)
     except ConfigError as problem:
         server.log.error("Refusing to start: %s", problem)
         raise SystemExit(1)
 
+
+def post_worker_init(worker):
+    from alma.accounts import passwords
+
+    # The first sign-in with an unknown email would otherwise also pay for making it.
+    passwords.dummy_hash()

@@ -1,4 +1,5 @@
 """Command-line tasks: migrations, demo data, the directory index."""
+import sys
 import time
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import click
 from flask.cli import AppGroup
 from playhouse.migrations import Runner
 
+from alma.accounts import service as accounts
 from alma.db import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -134,18 +136,46 @@ def retry_mail_command(email_id):
 team_cli = AppGroup("team", help="The team who runs the network.")
 
 
+ADMIN_FIELDS = {"email": "EMAIL", "name": "--name", "password": "password"}
+
+
+def _has_terminal(stream):
+    """Someone to ask (a deploy script or a PaaS one-off has nobody)."""
+    return stream.isatty()
+
+
 @team_cli.command("create-admin")
 @click.argument("email")
-@click.option("--name", prompt="Name", help="How the team will see them.")
-@click.password_option(help="At least 12 characters (asked for when not given).")
-def create_admin_command(email, name, password):
+@click.option("--name", help="How the team will see them (asked for when not given).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input, for scripts "
+                   "(never give it on the command line: it would show in the process list "
+                   "and the shell's history). Without it, it is asked for twice.")
+def create_admin_command(email, name, password_stdin):
     """Create the first admin (or make an account an admin)."""
-    from alma.accounts import service
-
     try:
-        user = service.create_admin(email, name, password)
-    except service.PasswordProblem as problem:
-        raise click.BadParameter(str(problem), param_hint="password")
+        accounts.checked_email(email)  # before asking anything; create_admin checks all
+    except ValueError as problem:
+        raise click.BadParameter(str(problem), param_hint="EMAIL")
+    stdin = sys.stdin
+    if password_stdin:
+        if name is None:
+            raise click.UsageError("--password-stdin needs --name: standard input holds "
+                                   "only the password.")
+        password = stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin: standard input had no password on "
+                                   "its first line.")
+    elif not _has_terminal(stdin):
+        raise click.UsageError("No terminal to ask for the password: pipe it in with "
+                               "--password-stdin (and give --name).")
+    else:
+        name = name if name is not None else click.prompt("Name")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_admin(email, name, password)
+    except accounts.AdminProblem as problem:
+        raise click.BadParameter(str(problem), param_hint=ADMIN_FIELDS[problem.field])
     click.echo(f"{user.email} is an admin. Sign in at /sign-in.")
 
 

@@ -46,6 +46,7 @@ def from_environment(instance_path, environ=None):
 
     default_db = "sqlite:///" + str(Path(instance_path) / "alma.db")
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    idle_minutes = int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30"))
     return {
         "ALMA_ENV": mode,
         "SECRET_KEY": secret,
@@ -61,7 +62,8 @@ def from_environment(instance_path, environ=None):
         "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": 30 * 60,
+        # The session cookie lives as long as the idle timeout, never cutting it short.
+        "PERMANENT_SESSION_LIFETIME": idle_minutes * 60,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
         "HSTS": base_url.startswith("https://"),
@@ -75,13 +77,11 @@ def from_environment(instance_path, environ=None):
         "MAIL_FROM": env.get("MAIL_FROM", "Alma <hello@alma.example>"),
         "MAIL_TRANSPORT": env.get("MAIL_TRANSPORT")
         or ("smtp" if env.get("SMTP_URL") or mode == "production" else "console"),
-        # Rate-limit counters: memory:// is per process; use Redis in production.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        # Off by default only in the test suite, whose tests of limits turn them on.
-        "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=mode != "test"),
+        # Rate-limit counters, shared by every process (see rate_limit_settings).
+        **rate_limit_settings(env, mode),
         # How many proxies (load balancers) set X-Forwarded-For in front of us.
         "PROXY_HOPS": int(env.get("ALMA_PROXY_HOPS", "0")),
-        "IDLE_TIMEOUT_MINUTES": int(env.get("ALMA_IDLE_TIMEOUT_MINUTES", "30")),
+        "IDLE_TIMEOUT_MINUTES": idle_minutes,
         # Consultation follow-ups.
         "REMIND_PROVIDER_AFTER_HOURS": int(env.get("ALMA_REMIND_PROVIDER_AFTER_HOURS", "48")),
         "SUGGEST_OTHERS_AFTER_DAYS": int(env.get("ALMA_SUGGEST_OTHERS_AFTER_DAYS", "3")),
@@ -129,12 +129,41 @@ def from_environment(instance_path, environ=None):
     }
 
 
+def rate_limit_settings(env, mode):
+    """Where limits are counted: RATELIMIT_STORAGE_URI, else REDIS_URL (set by PaaS add-ons).
+
+    Production has no default: counting in each process's memory would multiply every
+    limit by the number of processes, so it must be asked for (memory://, for one process)
+    and check_can_serve refuses to serve without either.
+    """
+    storage = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL")
+    settings = {
+        # memory:// until check_can_serve refuses (the app still imports, for tooling).
+        "RATELIMIT_STORAGE_URI": storage or "memory://",
+        "RATELIMIT_STORE_MISSING": storage is None and mode == "production",
+        # Off by default only in the test suite, whose tests of limits turn them on.
+        "RATELIMIT_ENABLED": _flag(env.get("ALMA_RATELIMIT"), default=mode != "test"),
+        # Redis down: count in this process's memory until it answers again (checked with
+        # a growing pause), rather than refuse every limited page (fail closed) or stop
+        # counting (fail open). Any other storage error lets the request through: a
+        # counter is never worth a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+    }
+    if storage and not storage.startswith("memory://"):
+        # An unreachable Redis costs a request half a second at most, then the fallback
+        # takes over.
+        settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5,
+                                                 "socket_timeout": 0.5}
+    return settings
+
+
 GATEWAYS = ("stripe", "local", "none")
 ELIGIBILITY_GATEWAYS = ("sandbox", "http", "none")
 
 
-def check_can_serve(config):
-    """Refuse to serve with settings that would be unsafe."""
+def check_can_serve(config, workers=1):
+    """Refuse to serve with settings that would be unsafe (`workers`: processes serving)."""
     if not config.get("SECRET_KEY"):
         raise ConfigError(
             "SECRET_KEY is not set. Set it to a long random value "
@@ -154,3 +183,21 @@ def check_can_serve(config):
                                     and config.get("STRIPE_WEBHOOK_SECRET")):
         raise ConfigError("ALMA_PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and "
                           "STRIPE_WEBHOOK_SECRET.")
+    check_rate_limits(config, workers)
+
+
+def check_rate_limits(config, workers=1):
+    """Limits must mean what they say: counted once for every process that serves."""
+    if not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if config.get("RATELIMIT_STORE_MISSING"):
+        raise ConfigError(
+            "Rate limits need a store shared by every process: set REDIS_URL (or "
+            "RATELIMIT_STORAGE_URI=redis://…). For a single process, "
+            "RATELIMIT_STORAGE_URI=memory:// counts in its memory.")
+    if storage.startswith("memory://") and workers > 1:
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI=memory:// counts in each process: with {workers} workers "
+            f"every limit would allow {workers} times what it says. Set REDIS_URL, or run "
+            "one worker (WEB_CONCURRENCY=1).")

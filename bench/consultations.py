@@ -120,6 +120,8 @@ def main():
            "BASE_URL": f"http://127.0.0.1:{web_port}", "ALMA_PROXY_HOPS": "1",
            "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "BIND": f"127.0.0.1:{web_port}",
            "WEB_CONCURRENCY": "2"}
+    # Each client has its own address, so no limit bites; without Redis, 2 workers need them off.
+    env.setdefault("ALMA_RATELIMIT", "1" if env.get("REDIS_URL") else "0")
     server = None
     try:
         flask(env, "db", "upgrade")

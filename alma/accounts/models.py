@@ -16,7 +16,9 @@ class User(BaseModel):
     active = BooleanField(default=True)
     # Team roles, comma-separated: matching, growth, credentialing, billing, admin.
     roles = CharField(default="")
+    # Wrong passwords in a row; from the 10th, password sign-in pauses (service.py).
     failed_sign_ins = IntegerField(default=0)
+    password_paused_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_signed_in_at = DateTimeField(null=True)
 

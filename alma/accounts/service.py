@@ -1,10 +1,11 @@
 """Signing in and out: passwords, emailed links, sessions that end."""
 import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask import session
 from flask_login import login_user, logout_user
 
-from alma.accounts import links, passwords
+from alma.accounts import links, passwords, pauses
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
@@ -13,6 +14,10 @@ from alma.mail import service as mail
 from alma.web import absolute_url
 
 SIGN_IN = "sign-in"
+WRONG_PASSWORD = ("That email and password don't match. Try again, or sign in with a link we "
+                  "email you. After 10 wrong passwords in a row, password sign-in pauses for a "
+                  "while and we email the account's owner a way back.")
+
 
 
 class SignInProblem(Exception):
@@ -40,16 +45,21 @@ def user_for_email(email):
 
 
 def sign_in_with_password(email, password):
+    """Sign in, or SignInProblem: the same answer, after the same work, whatever went wrong.
+
+    An unknown address, an account without a password and a paused one are all checked
+    against a dummy hash, so neither the message nor the time tells who has an account.
+    """
     user = User.get_or_none(User.email == normalise_email(email))
-    if user is None or not user.active or not passwords.verify(user.password_hash, password):
-        if user is not None:
-            User.update(failed_sign_ins=User.failed_sign_ins + 1).where(
-                User.id == user.id).execute()
-        raise SignInProblem("That email and password don't match. Try again, or sign in "
-                            "with a link we email you.")
+    if user is not None and not user.active:
+        user = None
+    checked_hash = user.password_hash if user is not None and not pauses.paused(user) else None
+    if not passwords.verify(checked_hash, password):
+        pauses.count_failure(user)
+        raise SignInProblem(WRONG_PASSWORD)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_sign_ins = 0
+    pauses.forgive(user)
     start_session(user)
     return user
 
@@ -72,6 +82,7 @@ def sign_in_with_link(token):
         user = User.get_or_none(User.id == link.subject_id)
         if user is None or not user.active:
             raise links.LinkProblem("unknown")
+        pauses.forgive(user)
         start_session(user)
         return user
 
@@ -89,6 +100,11 @@ def start_session(user):
 def end_sessions(user):
     """Sign out here and everywhere: older session cookies stop working."""
     User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    end_this_session()
+
+
+def end_this_session():
+    """Sign out this browser only (an idle one): the user's other devices stay signed in."""
     logout_user()
     session.clear()
 
@@ -202,17 +218,49 @@ def accept_welcome(token, password):
         links.spend(token, WELCOME)
         user.password_hash = passwords.hash_password(password)
         user.session_version += 1
+        pauses.forgive(user)
         user.save()
         start_session(user)
         return user
 
 
+class AdminProblem(Exception):
+    """What is wrong with one input of create_admin; `field` names it."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def checked_email(text):
+    """An address as the sign-in form accepts it (lower-cased), or ValueError saying why."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("Enter an email address.")
+    if len(text) > 254:
+        raise ValueError("Use an email address of at most 254 characters.")
+    try:
+        # The same check as the forms' Email() validator: the syntax, no DNS look-up.
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("Enter an email address like name@example.com.") from None
+    return normalise_email(text)
+
+
 def create_admin(email, name, password):
-    """The first admin, from the command line."""
-    problem = passwords.problem_with(password, email)
+    """The first admin, from the command line: the same rules as the team's forms."""
+    try:
+        email = checked_email(email)
+    except ValueError as problem:
+        raise AdminProblem("email", str(problem)) from None
+    name = (name or "").strip()
+    if not name:
+        raise AdminProblem("name", "Enter the name the team will see.")
+    if len(name) > 120 or not name.isprintable():
+        raise AdminProblem("name", "Use one line of at most 120 characters for the name.")
+    problem = passwords.problem_with(password or "", email)
     if problem:
-        raise PasswordProblem(problem)
-    email = normalise_email(email)
+        raise AdminProblem("password", problem)
     user = User.get_or_none(User.email == email)
     if user is None:
         user = User(email=email, name=name)

@@ -5,7 +5,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from flask_login import current_user, login_required
 
-from alma.accounts import links, service
+from alma.accounts import links, pauses, service
 from alma.accounts.forms import LinkForm, PasswordForm, SetPasswordForm, SignInForm
 from alma.extensions import limiter, login_manager
 
@@ -97,6 +97,37 @@ def link_sign_in_post(token):
     return redirect(home_for(user), 303)
 
 
+REOPEN_PROBLEMS = {
+    "unknown": LINK_PROBLEMS["unknown"],
+    "used": LINK_PROBLEMS["used"],
+    "expired": "This link has expired: it worked for 24 hours. Password sign-in reopens by "
+               "itself 15 minutes after a pause begins.",
+}
+
+
+@bp.get("/sign-in/reopen/<token>")
+def reopen_password(token):
+    """The owner's link after a run of wrong passwords. A GET changes nothing."""
+    try:
+        links.check(token, pauses.REOPEN)
+    except links.LinkProblem as problem:
+        return render_template("accounts/link_problem.html",
+                               message=REOPEN_PROBLEMS[problem.reason]), 410
+    return render_template("accounts/reopen.html")
+
+
+@bp.post("/sign-in/reopen/<token>")
+@limiter.limit("30 per minute")
+def reopen_password_post(token):
+    try:
+        pauses.reopen(token)
+    except links.LinkProblem as problem:
+        return render_template("accounts/link_problem.html",
+                               message=REOPEN_PROBLEMS[problem.reason]), 410
+    flash("Password sign-in is open again for your account. Sign in below.")
+    return redirect(url_for("accounts.sign_in"), 303)
+
+
 @bp.post("/sign-out")
 def sign_out():
     if current_user.is_authenticated:
@@ -182,7 +213,7 @@ def init_app(app):
         if not current_user.is_authenticated:
             return
         if service.idle_too_long(current_app.config["IDLE_TIMEOUT_MINUTES"]):
-            service.end_sessions(current_user._get_current_object())
+            service.end_this_session()  # only this browser: the user's other devices stay
             flash("You were signed out after a while without activity. Please sign in again.")
         else:
             session["seen"] = service.utcnow().timestamp()

@@ -6,6 +6,7 @@ import pytest
 from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.clock import utcnow
+from alma.config import from_environment
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 
@@ -115,6 +116,29 @@ def test_it_signs_out_after_thirty_idle_minutes(client, user, time_machine):
     assert client.get("/inbox").status_code == 200  # activity keeps it alive
     time_machine.shift(datetime.timedelta(minutes=31))
     assert client.get("/inbox").status_code == 302
+
+
+def test_an_idle_device_signs_out_only_itself(app, client, user, time_machine, monkeypatch):
+    # Shorter than the session cookie's life, so it is the idle check that acts.
+    monkeypatch.setitem(app.config, "IDLE_TIMEOUT_MINUTES", 10)
+    time_machine.move_to(utcnow().replace(tzinfo=datetime.timezone.utc), tick=False)
+    post_sign_in(client, "maya@example.com", PASSWORD)
+    phone = app.test_client()
+    post_sign_in(phone, "maya@example.com", PASSWORD)
+    time_machine.shift(datetime.timedelta(minutes=6))
+    assert phone.get("/inbox").status_code == 200  # the phone is in use; the laptop idles
+    time_machine.shift(datetime.timedelta(minutes=5))
+    laptop = client.get("/inbox")
+    assert laptop.status_code == 302  # idle 11 minutes: signed out, and told why
+    assert "without activity" in client.get(laptop.headers["Location"]).get_data(as_text=True)
+    assert phone.get("/inbox").status_code == 200  # the phone stays signed in
+    assert User.get_by_id(user.id).session_version == user.session_version
+
+
+def test_the_session_cookie_lives_as_long_as_the_idle_timeout(tmp_path):
+    config = from_environment(str(tmp_path), {"SECRET_KEY": "x",
+                                              "ALMA_IDLE_TIMEOUT_MINUTES": "45"})
+    assert config["PERMANENT_SESSION_LIFETIME"] == 45 * 60  # not cut short at 30
 
 
 @pytest.mark.parametrize("password,problem", [

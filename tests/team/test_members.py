@@ -26,10 +26,10 @@ def admin(db):
 def test_the_first_admin_comes_from_the_command_line(app, db):
     runner = app.test_cli_runner()
     weak = runner.invoke(args=["team", "create-admin", "boss@alma.example", "--name", "Boss",
-                               "--password", "password1234"])
+                               "--password-stdin"], input="password1234\n")
     assert weak.exit_code != 0 and "too common" in weak.output
     made = runner.invoke(args=["team", "create-admin", "boss@alma.example", "--name", "Boss",
-                               "--password", PASSWORD])
+                               "--password-stdin"], input=PASSWORD + "\n")
     assert made.exit_code == 0, made.output
     boss = User.get(User.email == "boss@alma.example")
     assert boss.has_role("admin") and passwords.verify(boss.password_hash, PASSWORD)
