@@ -147,6 +147,8 @@ def main():
     url = f"sqlite:///{folder}/alma.db"
     env = dict(os.environ, ALMA_ENV="production", SECRET_KEY="bench-memory", DATABASE_URL=url,
                ALMA_LOG_REQUESTS="0")
+    # Production counts limits in Redis (REDIS_URL, if set here, measures that too).
+    env.setdefault("ALMA_RATELIMIT", "1" if env.get("REDIS_URL") else "0")
     seed_log = RESULTS / "seed-memory.log"
     seed_log.write_text("")
     proc = None
