@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import cli, db, errors, jobs, logs, security, templating, web
+from alma import cli, db, errors, http, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -26,13 +26,14 @@ def create_app(config=None):
     app.config.from_mapping(from_environment(instance_path))
     app.config.update(overrides)
 
+    logs.init_app(app)
+    db.init_app(app)
+    htmx.init_app(app)
+    http.init_app(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logs.init_app(app)
-    db.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -70,6 +71,7 @@ def create_app(config=None):
         from alma.mail.views import bp as dev_mail_bp
 
         app.register_blueprint(dev_mail_bp)
+    cli.refuse_without_database(app)
     return app
 
 
