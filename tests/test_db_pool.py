@@ -66,8 +66,8 @@ def test_without_a_timeout_the_pool_fails_at_once(url):
         pool.close_all()
 
 
-def test_a_connection_busy_past_the_timeout_is_a_503(make_app, url):
-    app = make_app(TESTING=False, DATABASE_URL=url, DB_POOL_SIZE=1, DB_POOL_TIMEOUT=0.2)
+def test_a_connection_busy_past_the_timeout_is_a_503(make_app):
+    app = make_app(TESTING=False, DB_POOL_SIZE=1, DB_POOL_TIMEOUT=0.2)  # the test database
     release, holder = hold_the_only_connection(database.obj)
     try:
         response = app.test_client().get("/providers")
