@@ -28,12 +28,12 @@ def create_app(config=None):
 
     logs.init_app(app)
     db.init_app(app)
-    htmx.init_app(app)
-    http.init_app(app)
+    http.init_app(app)  # before CSRF reads a form, and inside ProxyFix
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     csrf.init_app(app)
+    htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -70,7 +70,7 @@ def from_environment(instance_path, environ=None):
         # larger ones get 413, slower ones 408.
         "MAX_BODY_BYTES": int(env.get("ALMA_MAX_BODY_BYTES", str(1024 * 1024))),
         "BODY_TIMEOUT_SECONDS": float(env.get("ALMA_BODY_TIMEOUT_SECONDS", "15")),
-        # Werkzeug counts multipart parts; alma/http.py counts urlencoded fields too.
+        # Werkzeug counts multipart parts; alma/http.py counts urlencoded fields.
         "MAX_FORM_PARTS": int(env.get("ALMA_MAX_FORM_FIELDS", "1000")),
         "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,

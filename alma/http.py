@@ -10,16 +10,17 @@
   a database connection. The read has a deadline (BODY_TIMEOUT_SECONDS: then
   408) and a size limit (MAX_BODY_BYTES: 413, at once from Content-Length,
   or as a chunked body arrives); a malformed body (a bad chunk size, fewer
-  bytes than announced) is a 400. A refused request still reaches the app,
-  with an empty body, so the answer is the app's own error page; the rest
-  of the body is never read, and the connection ends after the answer.
+  bytes than announced) is a 400. An urlencoded form may have at most
+  MAX_FORM_PARTS fields (413): Werkzeug counts only multipart parts against
+  that setting, and MAX_FORM_MEMORY_SIZE, too, applies only to multipart.
+  A refused request still reaches the app, with an empty body, so the answer
+  is the app's own error page; the rest of the body is never read, and the
+  connection ends after the answer.
 
 Uploads, when they come, get their own limit: add their path prefix to the
 UPLOAD_LIMITS setting (a dict of path prefix to bytes, set in create_app
-or by the feature's init_app); every other body is a form.
-
-`Request` counts the fields of an urlencoded form against MAX_FORM_PARTS, as
-Werkzeug does only for multipart forms: 10,000 fields are a 413, not a parse.
+or by the feature's init_app); every other body is a form. Flask's
+MAX_CONTENT_LENGTH stays unset: it would be a second limit, blind to paths.
 """
 import io
 import socket
@@ -28,9 +29,7 @@ import threading
 from urllib.parse import urlsplit
 
 from flask import abort, request
-from htmx_flask.requests import HtmxAwareRequest
-from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
-from werkzeug.formparser import FormDataParser
+from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
 REFUSED = "alma.body_refused"
@@ -72,31 +71,43 @@ class RequestGuard:
         remaining = None if chunked else int(declared)
         if remaining is not None and remaining > limit:
             return 413
-        deadline = _Deadline(_socket(environ), self.config["BODY_TIMEOUT_SECONDS"])
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-        size = 0
+        deadline = _Deadline(_socket(environ), self.config["BODY_TIMEOUT_SECONDS"])
         try:
-            stream = environ["wsgi.input"]
-            while remaining is None or remaining > 0:
-                data = stream.read(READ_SIZE if remaining is None else min(READ_SIZE, remaining))
-                if not data:
-                    if remaining:
-                        return 408 if deadline.expired else 400  # fewer bytes than announced
-                    break
-                size += len(data)
-                if size > limit:
-                    return 413
-                body.write(data)
-                if remaining is not None:
-                    remaining -= len(data)
+            status = self._copy(environ, body, remaining, limit)
         except Exception:  # the server's reader refuses a malformed body in its own way
-            return 408 if deadline.expired else 400
+            status = 400
         finally:
             deadline.cancel()
+        if status:
+            body.close()
+            return 408 if deadline.expired else status
+        environ["CONTENT_LENGTH"] = str(body.tell())
         body.seek(0)
         environ["wsgi.input"] = body
-        environ["CONTENT_LENGTH"] = str(size)
         environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return None
+
+    def _copy(self, environ, body, remaining, limit):
+        """Read the body into `body`: None, or the status that refuses it."""
+        stream = environ["wsgi.input"]
+        # A field is what comes before each "&", and after the last.
+        max_separators = self.config["MAX_FORM_PARTS"] if _is_urlencoded(environ) else None
+        size = separators = 0
+        while remaining is None or remaining > 0:
+            data = stream.read(READ_SIZE if remaining is None else min(READ_SIZE, remaining))
+            if not data:
+                return 400 if remaining else None  # fewer bytes than announced: a 400
+            size += len(data)
+            if size > limit:
+                return 413
+            if max_separators is not None:
+                separators += data.count(b"&")
+                if separators >= max_separators:
+                    return 413
+            body.write(data)
+            if remaining is not None:
+                remaining -= len(data)
         return None
 
     def _limit_for(self, path):
@@ -131,6 +142,11 @@ class _Deadline:
             self.timer.cancel()
 
 
+def _is_urlencoded(environ):
+    mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    return mimetype == "application/x-www-form-urlencoded"
+
+
 def _socket(environ):
     # gunicorn's workers and Werkzeug's development server say where the client is.
     return environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
@@ -152,22 +168,6 @@ def _plain(start_response, status, text):
     return [body]
 
 
-class FormParser(FormDataParser):
-    def parse(self, stream, mimetype, content_length, options=None):
-        if mimetype == "application/x-www-form-urlencoded" and self.max_form_parts is not None:
-            body = stream.read()
-            if body.count(b"&") >= self.max_form_parts:
-                raise RequestEntityTooLarge()
-            stream = io.BytesIO(body)
-        return super().parse(stream, mimetype, content_length, options)
-
-
-class Request(HtmxAwareRequest):
-    """htmx's request (request.htmx), with urlencoded fields counted too."""
-
-    form_data_parser_class = FormParser
-
-
 def trusted_hosts(config):
     """BASE_URL's host, ALMA_ALLOWED_HOSTS, and this machine outside production."""
     hosts = [urlsplit(config["BASE_URL"]).hostname or "", *config["ALLOWED_HOSTS"]]
@@ -177,10 +177,8 @@ def trusted_hosts(config):
 
 
 def init_app(app):
-    """Call after htmx's init_app (which sets its own request class), before any
-    before_request hook that reads the form (CSRF), and before ProxyFix wraps
-    the app (the Host checked is the one the proxy forwarded)."""
-    app.request_class = Request
+    """Call before any before_request hook that reads the form (CSRF), and before
+    ProxyFix wraps the app (the Host checked is the one the proxy forwarded)."""
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.config.setdefault("UPLOAD_LIMITS", {})
     app.wsgi_app = RequestGuard(app.wsgi_app, app.config)
