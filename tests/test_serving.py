@@ -1,4 +1,4 @@
-"""Slow and large requests against real gunicorn: gunicorn.conf.py, real sockets, the test database.
+"""Slow and large requests against real gunicorn: its config file, real sockets, the test database.
 
 No test here measures speed: each asserts what the server answered while
 slow clients were connected, or how much a worker grew.
