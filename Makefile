@@ -2,7 +2,9 @@
 #   make run    set up, then serve the demo on http://127.0.0.1:5000 (SQLite, demo data;
 #               PORT=5001 make run for another port)
 #   make test   set up, then run the whole test suite (SQLite; TEST_DATABASE_URL for PostgreSQL)
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# .python-version pins the version for buildpacks (PaaS) and for this Makefile alike.
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= $(shell command -v python$(PYTHON_VERSION) || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PROVIDERS ?= 2000

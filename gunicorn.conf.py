@@ -1,24 +1,77 @@
-"""Gunicorn settings: refuse to start with unsafe settings."""
+    # Checked in another interpreter, so this process imports nothing of the app.
+    check = subprocess.run([sys.executable, "-c", "from alma.config import main; main()",
+                            str(server.cfg.workers)],
+                           cwd=ROOT, capture_output=True, text=True)
+    if check.returncode != 0:
+        server.log.error("Refusing to start: %s", check.stderr.strip())
 import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gevent"
+# Connections each worker holds at once (greenlets; a body waiting to be read
+# takes at most 64 KB of memory, more goes to a temporary file).
+worker_connections = 500
+# Seconds a kept-alive connection waits for its next request; under gevent also
+# how long a request's line and headers may take to arrive.
+keepalive = 5
 accesslog = None  # the app writes its own structured request log
+# gunicornc's control socket defaults to one path in $HOME for every instance
+# on the machine; nothing here uses it.
+control_socket_disable = True
 
 
 def on_starting(server):
-    from alma.config import ConfigError, check_can_serve, from_environment
-
-    try:
-        check_can_serve(from_environment(instance_path="instance"),
-                        workers=server.cfg.workers)
-    except ConfigError as problem:
-        server.log.error("Refusing to start: %s", problem)
-        raise SystemExit(1)
-
-
-def post_worker_init(worker):
+    _check_greenlets_have_their_own_connection(worker)
     from alma.accounts import passwords
 
     # The first sign-in with an unknown email would otherwise also pay for making it.
     passwords.dummy_hash()
+
+
+def _check_greenlets_have_their_own_connection(worker):
+    if type(worker).__module__ != "gunicorn.workers.ggevent":
+        return
+    import peewee
+    from gevent.local import local
+
+    if not issubclass(peewee._ConnectionLocal, local):
+        worker.log.error(
+            "Refusing to start: peewee was imported before gevent patched the standard "
+            "library (preload_app, or an import in gunicorn.conf.py), so every request of "
+            "a worker would share one database connection.")
+        raise SystemExit(3)  # the arbiter's WORKER_BOOT_ERROR: it stops instead of retrying
+        raise SystemExit(1)
+
+
+def post_worker_init(worker):
+<<<<<<< HEAD
+    from alma.accounts import passwords
+
+    # The first sign-in with an unknown email would otherwise also pay for making it.
+    passwords.dummy_hash()
+=======
+    _check_greenlets_have_their_own_connection(worker)
+    # Load the zip-code table before the first request needs it.
+    from alma import geo
+
+    geo.zip_table()
+
+
+def _check_greenlets_have_their_own_connection(worker):
+    if type(worker).__module__ != "gunicorn.workers.ggevent":
+        return
+    import peewee
+    from gevent.local import local
+
+    if not issubclass(peewee._ConnectionLocal, local):
+        worker.log.error(
+            "Refusing to start: peewee was imported before gevent patched the standard "
+            "library (preload_app, or an import in gunicorn.conf.py), so every request of "
+            "a worker would share one database connection.")
+        raise SystemExit(3)  # the arbiter's WORKER_BOOT_ERROR: it stops instead of retrying
+>>>>>>> serving

@@ -6,7 +6,7 @@ from flask import Flask, abort
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import assets, cli, db, errors, inputs, jobs, logs, security, templating, web
+from alma import assets, cli, db, errors, http, inputs, jobs, logs, security, templating, web
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import csrf, htmx, limiter
 
@@ -26,11 +26,12 @@ def create_app(config=None):
     app.config.from_mapping(from_environment(instance_path))
     app.config.update(overrides)
 
+    logs.init_app(app)
+    db.init_app(app)
+    http.init_app(app)  # before CSRF reads a form, and inside ProxyFix
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logs.init_app(app)
-    db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     inputs.init_app(app)  # after htmx, which sets its own request class
@@ -72,6 +73,7 @@ def create_app(config=None):
         from alma.mail.views import bp as dev_mail_bp
 
         app.register_blueprint(dev_mail_bp)
+    cli.refuse_without_database(app)
     return app
 
 

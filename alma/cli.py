@@ -4,10 +4,12 @@ import time
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from playhouse.migrations import Runner
 
 from alma.accounts import service as accounts
+from alma.config import ConfigError, check_database
 from alma.db import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -186,3 +188,27 @@ def init_app(app):
     app.cli.add_command(states_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(team_cli)
+
+
+def refuse_without_database(app):
+    """Every command of the app refuses to run where production would lose its data.
+
+    Called once every command is registered: `flask worker`, `jobs run`,
+    `db upgrade` and the rest stop with the reason before touching anything.
+    """
+    for command in app.cli.commands.values():
+        if not getattr(command, "_checks_database", False):
+            command.callback = _checking_database(command.callback)
+            command._checks_database = True
+
+
+def _checking_database(callback):
+    # A group's callback runs before its subcommand; most groups have none.
+    @with_appcontext
+    def run(*args, **kwargs):
+        try:
+            check_database(current_app.config)
+        except ConfigError as problem:
+            raise click.ClickException(str(problem))
+        return callback(*args, **kwargs) if callback else None
+    return run

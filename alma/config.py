@@ -7,6 +7,7 @@ ALMA_ENV picks the mode:
 """
 import os
 import secrets
+import sys
 from pathlib import Path
 
 
@@ -59,6 +60,19 @@ def from_environment(instance_path, environ=None):
         # better narrowed than paged through, and the cost stays bounded.
         "DIRECTORY_RESULT_CAP": int(env.get("ALMA_DIRECTORY_RESULT_CAP", "500")),
         "DB_POOL_SIZE": int(env.get("ALMA_DB_POOL_SIZE", "8")),
+        # How long a request waits for a pooled connection before a 503.
+        "DB_POOL_TIMEOUT": float(env.get("ALMA_DB_POOL_TIMEOUT", "5")),
+        # Production wants PostgreSQL: a platform's disk is wiped on every deploy.
+        "ALLOW_SQLITE": _flag(env.get("ALMA_ALLOW_SQLITE")),
+        # Host names answered besides BASE_URL's (alma/http.py); others get 400.
+        "ALLOWED_HOSTS": [host.strip().lower() for host in
+                          env.get("ALMA_ALLOWED_HOSTS", "").split(",") if host.strip()],
+        # Request bodies are read whole before the app runs (alma/http.py):
+        # larger ones get 413, slower ones 408.
+        "MAX_BODY_BYTES": int(env.get("ALMA_MAX_BODY_BYTES", str(1024 * 1024))),
+        "BODY_TIMEOUT_SECONDS": float(env.get("ALMA_BODY_TIMEOUT_SECONDS", "15")),
+        # Werkzeug counts multipart parts; alma/http.py counts urlencoded fields.
+        "MAX_FORM_PARTS": int(env.get("ALMA_MAX_FORM_FIELDS", "1000")),
         "SESSION_COOKIE_SECURE": mode == "production" or base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -162,6 +176,18 @@ GATEWAYS = ("stripe", "local", "none")
 ELIGIBILITY_GATEWAYS = ("sandbox", "http", "none")
 
 
+def check_database(config):
+    """Refuse a database that production would lose: SQLite, unless asked for."""
+    url = config.get("DATABASE_URL") or ""
+    if config.get("ALMA_ENV") == "production" and url.startswith("sqlite") \
+            and not config.get("ALLOW_SQLITE"):
+        raise ConfigError(
+            "DATABASE_URL is not set (or is SQLite): production needs PostgreSQL, "
+            "e.g. postgresql://user:password@host:5432/alma, since a platform's disk is "
+            "wiped on every deploy. If SQLite on this machine's disk is what you intend, "
+            "set ALMA_ALLOW_SQLITE=1.")
+
+
 def check_can_serve(config, workers=1):
     """Refuse to serve with settings that would be unsafe (`workers`: processes serving)."""
     if not config.get("SECRET_KEY"):
@@ -170,6 +196,7 @@ def check_can_serve(config, workers=1):
             "(python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or run with ALMA_ENV=development for the local demo."
         )
+    check_database(config)
     eligibility = config.get("ELIGIBILITY_GATEWAY", "none")
     if eligibility not in ELIGIBILITY_GATEWAYS:
         raise ConfigError("ALMA_ELIGIBILITY_GATEWAY must be one of "
@@ -201,3 +228,17 @@ def check_rate_limits(config, workers=1):
             f"RATELIMIT_STORAGE_URI=memory:// counts in each process: with {workers} workers "
             f"every limit would allow {workers} times what it says. Set REDIS_URL, or run "
             "one worker (WEB_CONCURRENCY=1).")
+
+
+def main():
+    """Exit non-zero, saying why, if these settings can't serve.
+
+    gunicorn.conf.py runs it in a separate interpreter, so that gunicorn's
+    master process never imports the app (see there): `python -c … WORKERS`.
+    """
+    workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    try:
+        check_can_serve(from_environment(instance_path="instance"), workers=workers)
+    except ConfigError as problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(1)

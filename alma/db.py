@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlparse
 
 from flask import g
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -28,8 +28,17 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(url, pool_size=8):
+def make_database(url, pool_size=8, pool_timeout=None):
+    """The database at url: a pool of pool_size connections (none when 0).
+
+    When every pooled connection is in use, a caller waits up to
+    pool_timeout seconds for one to come back (None: fails at once with
+    MaxConnectionsExceeded). Under gevent a worker runs many requests at
+    once, so they must queue for a connection rather than fail.
+    """
     parsed = urlparse(url)
+    # peewee reads a timeout of 0 as "wait forever": here 0 means don't wait.
+    wait = pool_timeout or None
     if parsed.scheme == "sqlite":
         # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory:
         path = unquote(url.split("sqlite:///", 1)[1]) if url.startswith("sqlite:///") else ""
@@ -37,7 +46,14 @@ def make_database(url, pool_size=8):
         # concurrent writers (the web app, workers) wait their turn under
         # busy_timeout instead of failing with "database is locked" when a
         # transaction that began by reading tries to write.
-        return SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        options = {"pragmas": SQLITE_PRAGMAS, "lock_type": "IMMEDIATE"}
+        if pool_size and path and path != ":memory:":
+            # Pooled, so a connection (and its page cache) outlives the thread
+            # or greenlet that used it, and their number stays bounded. A pool
+            # hands a connection to one thread at a time, whichever it is.
+            return PooledSqliteDatabase(path, max_connections=pool_size, timeout=wait,
+                                        check_same_thread=False, **options)
+        return SqliteDatabase(path or ":memory:", **options)
     if parsed.scheme in {"postgres", "postgresql"}:
         params = {
             "host": parsed.hostname,
@@ -49,7 +65,7 @@ def make_database(url, pool_size=8):
         name = parsed.path.lstrip("/")
         if pool_size:
             return PooledPostgresqlDatabase(
-                name, max_connections=pool_size, stale_timeout=300, **params)
+                name, max_connections=pool_size, stale_timeout=300, timeout=wait, **params)
         return PostgresqlDatabase(name, **params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
@@ -59,12 +75,11 @@ def is_postgres():
 
 
 def init_app(app):
-    db.initialize(make_database(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"]))
+    db.initialize(make_database(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"],
+                                app.config["DB_POOL_TIMEOUT"]))
 
-    # Peewee connects on first use. A PostgreSQL connection goes back to the
-    # pool after each request. A SQLite connection stays open for its thread:
-    # closing it would throw away its page cache and make every request read
-    # the database file afresh (measured: several times slower).
+    # Peewee connects on first use; the connection goes back to the pool
+    # after each request, so no request keeps one while it is not running.
     # A test may hold the connection inside a transaction it will roll back;
     # a request never closes a connection it did not open.
     @app.before_request
@@ -73,7 +88,13 @@ def init_app(app):
 
     @app.teardown_request
     def _close_connection(exc):
-        if not is_postgres():
+        if _keeps_connection_per_thread():
             return
         if not g.pop("_db_was_open", True) and not db.is_closed():
             db.close()
+
+
+def _keeps_connection_per_thread():
+    # An unpooled SQLite database (ALMA_DB_POOL_SIZE=0, or :memory:) keeps one
+    # connection per thread: closing it would lose its cache, or its data.
+    return isinstance(db.obj, SqliteDatabase) and not isinstance(db.obj, PooledDatabase)

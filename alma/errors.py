@@ -4,6 +4,7 @@ import logging
 from flask import g, render_template
 from flask_wtf.csrf import CSRFError
 from peewee import InterfaceError, OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("alma.errors")
@@ -17,6 +18,10 @@ MESSAGES = {
     404: ("We can't find that page",
           "The link may be old or mistyped. The directory is a good place to start again."),
     405: ("That didn't work", "This page can't be used that way."),
+    408: ("That took too long", "What was sent did not arrive in time. Please check your "
+                                "connection and send it again."),
+    413: ("That was too much to send", "The form was larger, or had more fields, than this "
+                                       "page accepts. Nothing was saved."),
     429: ("Too many tries", "That was tried too often from here. Please wait a while "
                             "(some limits count by the hour) and try again."),
     500: ("Something went wrong on our side",
@@ -58,7 +63,8 @@ def init_app(app):
     def _unexpected(error):
         if isinstance(error, HTTPException):
             return _http_error(error)
-        if isinstance(error, (OperationalError, InterfaceError)):
+        # MaxConnectionsExceeded: every pooled connection stayed busy past ALMA_DB_POOL_TIMEOUT.
+        if isinstance(error, (OperationalError, InterfaceError, MaxConnectionsExceeded)):
             log.error("database unavailable: %s", error,
                       extra={"fields": {"request_id": g.get("request_id")}})
             return render_error(503)

@@ -80,6 +80,8 @@ def reset_schema():
         database.execute_sql("CREATE SCHEMA public")
     else:
         database.close()
+        if hasattr(database.obj, "close_idle"):
+            database.close_idle()  # pooled connections would keep the deleted file
         path = database.obj.database
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
