@@ -9,7 +9,9 @@ from alma.config import ConfigError, check_can_serve, from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PRODUCTION = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "deploy-test"}  # no ALMA_ENV: production
+# No ALMA_ENV: production. Limits count in a Redis (never reached by these checks).
+PRODUCTION = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "deploy-test",
+              "REDIS_URL": "redis://redis.internal:6379/0"}
 REFUSAL = "DATABASE_URL is not set"
 
 

@@ -62,7 +62,9 @@ def wrong_password(client):
 
 
 def production(tmp_path, **environ):
-    return from_environment(str(tmp_path), {"SECRET_KEY": "k", **environ})
+    return from_environment(str(tmp_path), {"SECRET_KEY": "k",
+                                            "DATABASE_URL": "postgresql://alma@db.internal/alma",
+                                            **environ})
 
 
 # --- Where limits are counted ----------------------------------------------------------------
@@ -94,7 +96,8 @@ def test_the_local_demo_still_counts_in_memory(tmp_path):
 
 def test_gunicorn_refuses_to_start_without_a_shared_store(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "BIND": "127.0.0.1:0", "ALMA_ENV": "production",
-           "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+           "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "ALMA_ALLOW_SQLITE": "1"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     for extra, problem in [({}, "set REDIS_URL"),
                            ({"RATELIMIT_STORAGE_URI": "memory://", "WEB_CONCURRENCY": "2"},
@@ -171,7 +174,7 @@ def test_two_gunicorn_workers_allow_what_the_limit_says(scratch_database, redis_
     env = {**os.environ, "ALMA_ENV": "production", "SECRET_KEY": "k", "BIND": f"127.0.0.1:{port}",
            "DATABASE_URL": scratch_database.url, "REDIS_URL": redis_url,
            "BASE_URL": f"http://127.0.0.1:{port}", "ALMA_PROXY_HOPS": "1",
-           "WEB_CONCURRENCY": "2", "ALMA_LOG_REQUESTS": "0"}
+           "WEB_CONCURRENCY": "2", "ALMA_LOG_REQUESTS": "0", "ALMA_ALLOW_SQLITE": "1"}
     env.pop("ALMA_RATELIMIT", None)
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "app:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
