@@ -9,6 +9,7 @@ import asyncio
 import datetime
 import email
 import email.policy
+import importlib.util
 import os
 import re
 import socket
@@ -253,6 +254,16 @@ def stop_jobs():
     """`stop_jobs()` asks the jobs to stop after their current row, as SIGTERM would."""
     yield stopping.set
     stopping.clear()
+
+
+def load_migration(name):
+    """A migration module from migrations/ (its up() and down()), to run one alone."""
+    from alma.cli import MIGRATIONS
+
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", MIGRATIONS / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def csrf_token_from(response):

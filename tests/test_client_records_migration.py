@@ -2,7 +2,6 @@
 provider and by the client's own requests. Up splits them, losing nothing; down joins
 them again."""
 import datetime
-import importlib.util
 
 import pytest
 from peewee import Table
@@ -13,6 +12,7 @@ from alma.consultations.models import Client, ConsultationRequest
 from alma.db import db as database
 from alma.matching.models import MatchRequest
 from tests import factories
+from tests.conftest import load_migration
 
 MINE = "0013_client_records_per_provider"
 WHEN = datetime.datetime(2026, 3, 2, 10, 0)
@@ -221,11 +221,7 @@ def test_names_0013_copied_onto_requests_are_cleaned_by_0014_like_the_clients_th
                                          state="CA", concerns="x", preferred_format="either",
                                          submission_key="k", phone="555\u200b0100")
     match = MatchRequest.create(client=client, name=client.name, origin="client_form")
-    path = MIGRATIONS / "0014_clean_stored_text.py"
-    spec = importlib.util.spec_from_file_location("m0014", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.up(None, database)
+    load_migration("0014_clean_stored_text.py").up(None, database)
     request = ConsultationRequest.get_by_id(request.id)
     assert (request.name, request.phone) == ("Cam Client", "5550100")
     assert MatchRequest.get_by_id(match.id).name == "Cam Client"

@@ -6,6 +6,7 @@ from alma.cli import MIGRATIONS
 from alma.db import db as database
 from alma.db import is_postgres
 from alma.models import ALL_MODELS
+from tests.conftest import load_migration
 
 
 def test_it_builds_every_table_column_and_index_the_models_declare(db):
@@ -69,8 +70,6 @@ def test_it_reverts_every_migration_and_applies_them_again(scratch_database):
 
 def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(db):
     import datetime
-    import importlib.util
-
     from alma.billing import service as billing
     from alma.membership.models import Membership
     from tests import factories
@@ -85,18 +84,12 @@ def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(d
                                                               day(2026, 11, 28)))
     on_28th = Membership.create(provider=factories.provider(email="t@example.com"),
                                 fee_cents=12500, billing_day=28, started_on=day(2026, 10, 28))
-    path = MIGRATIONS / "0010_billing_day_any_day.py"
-    spec = importlib.util.spec_from_file_location("m0010", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.up(None, database)
+    load_migration("0010_billing_day_any_day.py").up(None, database)
     days = {m.id: Membership.get_by_id(m.id).billing_day for m in (waiting, invoiced, on_28th)}
     assert days == {waiting.id: 31, invoiced.id: 28, on_28th.id: 28}
 
 
 def test_text_stored_before_input_was_cleaned_is_cleaned(db):
-    import importlib.util
-
     from alma.consultations.models import Client
     from alma.directory.models import Provider
     from tests import factories
@@ -105,11 +98,7 @@ def test_text_stored_before_input_was_cleaned_is_cleaned(db):
                                   bio="Line one\r\nLine\x07 two")
     client = Client.create(email="c@example.org", name="Cam\r\nClient\u200b", state="CA")
     keep = Client.create(email="k@example.org", name="Mehr\u200cnaz \U0001F600", state="CA")
-    path = MIGRATIONS / "0014_clean_stored_text.py"
-    spec = importlib.util.spec_from_file_location("m0014", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.up(None, database)
+    load_migration("0014_clean_stored_text.py").up(None, database)
     provider = Provider.get_by_id(provider.id)
     assert (provider.first_name, provider.last_name, provider.bio) == (
         "Zed Other", "Lee", "Line one\nLine two")
