@@ -91,6 +91,23 @@ def reset_schema():
     upgrade()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes():
+    """argon2id at its lowest cost in this process: the same algorithm, format and checks,
+    without a second a hash on a busy machine (the suite hashes and checks hundreds).
+    Servers the tests start as subprocesses keep the real parameters."""
+    from argon2 import PasswordHasher
+
+    from alma.accounts import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords.dummy_hash.cache_clear()
+    yield
+    passwords._hasher = real
+    passwords.dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def app():
     with tempfile.TemporaryDirectory() as tmp_dir:
