@@ -25,7 +25,10 @@ def _email_key():
 
 def safe_next(target, user=None):
     """Only a path on this site: never send someone elsewhere after signing in."""
-    parts = urlsplit(target or "")
+    try:
+        parts = urlsplit(target or "")
+    except ValueError:  # "//[x" is no address at all (an unclosed IPv6 host)
+        return home_for(user)
     if target and not parts.scheme and not parts.netloc and target.startswith("/") \
             and not target.startswith("//"):
         return target

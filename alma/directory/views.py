@@ -54,7 +54,10 @@ def _costs(provider_ids):
 
 def _search_we_came_from():
     """The directory search that led here, so "Back" keeps the client's filters."""
-    came_from = urlsplit(request.referrer or "")
+    try:
+        came_from = urlsplit(request.referrer or "")
+    except ValueError:  # a Referer like "http://[x" is no address: start the search again
+        return url_for("directory.search")
     if came_from.netloc == request.host and came_from.path == url_for("directory.search"):
         return came_from.path + (f"?{came_from.query}" if came_from.query else "")
     return url_for("directory.search")

@@ -142,3 +142,5 @@ def test_profile_leads_back_to_the_search_the_client_came_from(client, listed):
     elsewhere = text(client.get(f"/providers/{listed.slug}",
                                 headers={"Referer": "https://evil.example/providers?x=1"}))
     assert 'href="/providers">← Back' in elsewhere
+    broken = client.get(f"/providers/{listed.slug}", headers={"Referer": "http://[x/providers"})
+    assert broken.status_code == 200 and 'href="/providers">← Back' in text(broken)
