@@ -36,9 +36,10 @@ _clock = None  # the time-machine traveller of --clock, if any
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--clock", default=None, metavar="YYYY-MM-DD",
-        help="Run as if today were this day: the clock starts there at 09:00 UTC and ticks. "
-             "No test may depend on the real date (CI runs the suite on hard dates too).")
+        "--clock", default=None, metavar="YYYY-MM-DD[THH:MM]",
+        help="Run as if today were this day: the clock starts there at 09:00 UTC (or at the "
+             "time given, UTC, e.g. 2027-12-31T23:59 to cross midnight during the run) and "
+             "ticks. No test may depend on the real date (CI runs the suite on hard dates too).")
 
 
 def pytest_configure(config):
@@ -46,8 +47,7 @@ def pytest_configure(config):
     if day:
         import time_machine
 
-        start = datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9),
-                                          tzinfo=datetime.timezone.utc)
+        start = _clock_start(day)
         global _clock
         _clock = time_machine.travel(start, tick=True)
         _clock.start()
@@ -62,6 +62,14 @@ def flask_command(*args):
 
     now = utcnow().replace(tzinfo=datetime.timezone.utc).isoformat()
     return [sys.executable, "-m", "tests.clocked", now, "--app", "app", *args]
+
+
+def _clock_start(text):
+    """--clock's moment: a day (at 09:00 UTC) or a day and a time (UTC)."""
+    if "T" not in text:
+        return datetime.datetime.combine(datetime.date.fromisoformat(text), datetime.time(9),
+                                         tzinfo=datetime.timezone.utc)
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
 
 
 def pytest_report_header(config):
