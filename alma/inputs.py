@@ -19,7 +19,7 @@ import decimal
 import re
 import unicodedata
 
-from flask import Request
+from flask import Request, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from wtforms import (DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
@@ -108,7 +108,13 @@ class Form(FlaskForm):
     """The base of every form the app shows (CSRF included)."""
 
     class Meta(_CleanMeta, FlaskForm.Meta):
-        pass
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF reads a JSON body as the form: its values would skip the cleaning
+            # above, and no field expects a number, a list or a nesting 3,000 deep (each
+            # a 500). A form is what a browser posts, so a JSON body is an empty form.
+            if request.is_json and formdata is not None and not hasattr(formdata, "getlist"):
+                formdata = request.form
+            return super().wrap_formdata(form, formdata)
 
 
 class SubForm(PlainForm):

@@ -1,5 +1,6 @@
 """What people type is turned, in one place, into what the app stores (alma/inputs.py)."""
 import datetime
+import json
 
 import pytest
 from flask_wtf import FlaskForm
@@ -70,6 +71,24 @@ def test_a_text_area_keeps_its_lines_but_not_its_controls(client, db):
     data = application_data(page, about_practice="Line one\r\nLine\x00 two\u202e")
     client.post("/join", data=data)
     assert MembershipApplication.get().about_practice == "Line one\nLine two"
+
+
+@pytest.mark.parametrize("body", [
+    None,  # the whole form, as JSON: a NUL and an override in a text area
+    '{"name": 5, "email": ["a@example.org"], "about_practice": {"x": 1}}',
+    '[1, 2]',
+    "[" * 3000,
+])
+def test_a_form_sent_as_json_is_an_empty_form_never_uncleaned_values(client, db, body):
+    # Flask-WTF reads a JSON body as the form, past the cleaning: a NUL stored (a 500 on
+    # PostgreSQL), or a number, a list or a deep nesting where text goes (a 500 anywhere).
+    page = client.get("/join")
+    if body is None:
+        body = json.dumps(application_data(page, about_practice="Line\x00 two\u202e"))
+    response = client.post("/join", data=body, headers={
+        "Content-Type": "application/json", "X-CSRFToken": csrf_token_from(page)})
+    assert response.status_code == 422
+    assert not MembershipApplication.select().exists()
 
 
 def test_nul_bytes_never_reach_a_query_or_a_url_part(client, db):
