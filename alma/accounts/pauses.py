@@ -2,8 +2,9 @@
 
 From the 10th wrong password in a row, password sign-in for that account pauses for 15
 minutes, and again after each later wrong password once a pause is over, so guessing gets
-about 4 tries an hour. The owner is emailed, once per run, a link that reopens it; a
-sign-in by password or emailed link ends the run. Whoever is typing is told nothing new.
+about 4 tries an hour. The owner is emailed a link that reopens it, once per run, and again
+if the run outlasts the link (24 hours); a sign-in by password or emailed link ends the run.
+Whoever is typing is told nothing new.
 """
 import datetime
 import logging
@@ -11,7 +12,7 @@ import logging
 from flask import has_request_context, request
 
 from alma.accounts import links
-from alma.accounts.models import User
+from alma.accounts.models import EmailLink, User
 from alma.clock import utcnow
 from alma.db import db
 from alma.mail import service as mail
@@ -57,13 +58,23 @@ def count_failure(user):
                 (User.password_paused_until <= now)
             started = User.update(password_paused_until=now + PAUSE).where(
                 (User.id == user.id) & not_paused).execute() == 1
-        if failures == PAUSE_AFTER:
+        # The owner is emailed when the run starts pausing, and again at a later pause once
+        # the link they hold has expired: someone who keeps guessing past a day must not
+        # leave a member of the team (password only) without a way back.
+        emailed = failures == PAUSE_AFTER or (started and not _owner_holds_a_link(user, now))
+        if emailed:
             _tell_owner(user, failures)
     if started:
         _log(logging.WARNING, "password sign-in paused", user_id=user.id, failures=failures,
-             until=(now + PAUSE).isoformat(), owner_emailed=failures == PAUSE_AFTER)
+             until=(now + PAUSE).isoformat(), owner_emailed=emailed)
     else:
         _log(logging.INFO, "sign-in failed", user_id=user.id, failures=failures)
+
+
+def _owner_holds_a_link(user, now):
+    return EmailLink.select().where(
+        (EmailLink.purpose == REOPEN) & (EmailLink.subject_id == user.id)
+        & EmailLink.used_at.is_null() & (EmailLink.expires_at > now)).exists()
 
 
 def _tell_owner(user, failures):

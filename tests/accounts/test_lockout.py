@@ -34,6 +34,15 @@ def frozen(time_machine):
 
 
 @pytest.fixture
+def cheap(monkeypatch):
+    """A fast argon2 for tests of a hundred tries (the costly one is tested above)."""
+    hasher = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "dummy_hash", lambda: hasher.hash("nobody knows this"))
+    return hasher
+
+
+@pytest.fixture
 def verifications(monkeypatch):
     """Every argon2 verification, by the hash it was checked against (the real hasher runs)."""
     checked = []
@@ -178,6 +187,26 @@ def test_the_pause_ends_by_itself_and_each_later_wrong_password_starts_another(
     assert User.get_by_id(maya.id).failed_sign_ins == 0
     deliver()
     assert len(mailbox.to("maya@example.com")) == 1  # one email for the whole run
+
+
+def test_a_run_that_outlasts_the_link_emails_a_fresh_one_and_the_owner_gets_back_in(
+        app, db, mailbox, deliver, frozen, cheap):
+    # Someone who knows only Sam's address tries once after each pause, for over a day:
+    # Sam (team: password only) must not be left without a link that works.
+    User.create(email="sam@alma.example", name="Sam Match", roles="matching",
+                password_hash=passwords.hash_password(PASSWORD))
+    guesser = app.test_client()
+    fail_times(guesser, "sam@alma.example", 10)
+    for _ in range(4 * 25):
+        frozen.shift(pauses.PAUSE + datetime.timedelta(seconds=1))
+        fail_times(guesser, "sam@alma.example", 1)
+    deliver()
+    first, second = [m for m in mailbox.to("sam@alma.example") if "paused" in m["Subject"]]
+    assert guesser.get(link_in(first, "/sign-in/reopen/")).status_code == 410  # expired
+    link = link_in(second, "/sign-in/reopen/")
+    sam = app.test_client()
+    assert sam.post(link, data={"csrf_token": csrf_token_from(sam.get(link))}).status_code == 303
+    assert post_sign_in(sam, "sam@alma.example", PASSWORD).status_code == 303
 
 
 def test_a_sign_in_by_emailed_link_ends_the_pause(client, maya, mailbox, deliver):
