@@ -50,9 +50,11 @@ def sign_in():
                            link_form=LinkForm(next=request.args.get("next")))
 
 
+# No limit per email address here: anyone could spend an account's, and keep its owner
+# out even after the emailed link reopens password sign-in. The pause (pauses.py) is the
+# limit per account, with that way back.
 @bp.post("/sign-in")
 @limiter.limit("10 per minute")
-@limiter.limit("100 per hour", key_func=_email_key)
 def sign_in_post():
     form = SignInForm()
     if form.validate():

@@ -13,6 +13,8 @@ import pytest
 from alma.accounts import passwords, pauses, service
 from alma.accounts.models import EmailLink, User
 from alma.clock import utcnow
+from alma.db import db as database
+from alma.mail import delivery
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 
@@ -207,6 +209,35 @@ def test_a_run_that_outlasts_the_link_emails_a_fresh_one_and_the_owner_gets_back
     sam = app.test_client()
     assert sam.post(link, data={"csrf_token": csrf_token_from(sam.get(link))}).status_code == 303
     assert post_sign_in(sam, "sam@alma.example", PASSWORD).status_code == 303
+
+
+def from_address(app, address):
+    http = app.test_client()
+    http.environ_base["REMOTE_ADDR"] = address
+    return http
+
+
+def test_wrong_passwords_from_many_addresses_never_keep_the_owner_out_once_reopened(
+        app, make_app, mailbox, cheap):
+    # A limit per email address would: anyone could spend it, and the owner's right
+    # password would meet a 429 for the rest of the hour, reopened or not.
+    limited = make_app(RATELIMIT_ENABLED=True, TESTING=True, BASE_URL="http://localhost",
+                       MAIL_TRANSPORT="smtp", SMTP_URL=app.config["SMTP_URL"])
+    with database.atomic() as transaction:  # seen by the requests: they share this thread
+        User.create(email="sam@alma.example", name="Sam Match", roles="matching",
+                    password_hash=cheap.hash(PASSWORD))
+        for n in range(12):  # ten tries a minute from each address
+            guesser = from_address(limited, f"10.0.0.{n}")
+            assert {r.status_code for r in fail_times(guesser, "sam@alma.example", 10)} == {422}
+        with limited.app_context():
+            delivery.deliver_due()
+        [message] = [m for m in mailbox.to("sam@alma.example") if "paused" in m["Subject"]]
+        link = link_in(message, "/sign-in/reopen/")
+        sam = from_address(limited, "192.0.2.7")
+        assert sam.post(link, data={"csrf_token": csrf_token_from(sam.get(link))}).status_code \
+            == 303
+        assert post_sign_in(sam, "sam@alma.example", PASSWORD).status_code == 303
+        transaction.rollback()
 
 
 def test_a_sign_in_by_emailed_link_ends_the_pause(client, maya, mailbox, deliver):
