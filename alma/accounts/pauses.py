@@ -9,7 +9,7 @@ Whoever is typing is told nothing new.
 import datetime
 import logging
 
-from flask import has_request_context, request
+from flask import has_request_context, request, session
 
 from alma.accounts import links
 from alma.accounts.models import EmailLink, User
@@ -19,6 +19,7 @@ from alma.mail import service as mail
 from alma.web import absolute_url
 
 REOPEN = "reopen-password"
+REOPENED = "password_reopened_for"  # in the session of the browser that opened the link
 PAUSE_AFTER = 10
 PAUSE = datetime.timedelta(minutes=15)
 REOPEN_TTL = datetime.timedelta(hours=24)
@@ -96,8 +97,18 @@ def forgive(user):
     user.password_paused_until = None
 
 
+def reopened_here(user):
+    """Whether this browser opened `user`'s emailed link: its password is still tried."""
+    return has_request_context() and session.get(REOPENED) == user.id
+
+
 def reopen(token):
-    """The owner's emailed link: password sign-in works again. Signs nobody in."""
+    """The owner's emailed link: password sign-in works again. Signs nobody in.
+
+    Guessing from many addresses could pause the account again within a second, before
+    its owner has typed their password: the browser that opened the link is remembered,
+    and its password is tried even then (until it signs in: a sign-in clears the session).
+    """
     with db.atomic():
         link = links.spend(token, REOPEN)
         user = User.get_or_none(User.id == link.subject_id)
@@ -105,5 +116,7 @@ def reopen(token):
             raise links.LinkProblem("unknown")
         User.update(failed_sign_ins=0, password_paused_until=None).where(
             User.id == user.id).execute()
+    if has_request_context():
+        session[REOPENED] = user.id
     _log(logging.INFO, "password sign-in reopened by emailed link", user_id=user.id)
     return user

@@ -53,7 +53,8 @@ def sign_in_with_password(email, password):
     user = User.get_or_none(User.email == normalise_email(email))
     if user is not None and not user.active:
         user = None
-    checked_hash = user.password_hash if user is not None and not pauses.paused(user) else None
+    held = user is not None and pauses.paused(user) and not pauses.reopened_here(user)
+    checked_hash = user.password_hash if user is not None and not held else None
     if not passwords.verify(checked_hash, password):
         pauses.count_failure(user)
         raise SignInProblem(WRONG_PASSWORD)

@@ -158,6 +158,22 @@ def test_the_emailed_link_reopens_password_sign_in_once(client, maya, mailbox, d
     assert post_sign_in(visitor, "maya@example.com", PASSWORD).status_code == 303
 
 
+def test_guessing_again_at_once_never_keeps_out_the_browser_that_opened_the_link(
+        app, client, maya, mailbox, deliver):
+    # From enough addresses, ten more wrong passwords arrive in the second between the
+    # owner's click and their typing: the browser that opened the link still gets in.
+    fail_times(client, "maya@example.com", 10)
+    link = reopen_link(mailbox, deliver)
+    owner = app.test_client()
+    owner.post(link, data={"csrf_token": csrf_token_from(owner.get(link))})
+    fail_times(client, "maya@example.com", 10)
+    assert pauses.paused(User.get_by_id(maya.id))
+    assert post_sign_in(app.test_client(), "maya@example.com", PASSWORD).status_code == 422
+    assert post_sign_in(owner, "maya@example.com", WRONG).status_code == 422
+    assert post_sign_in(owner, "maya@example.com", PASSWORD).status_code == 303
+    assert not pauses.paused(User.get_by_id(maya.id))
+
+
 def test_an_expired_or_tampered_link_changes_nothing(client, maya, mailbox, deliver, frozen):
     fail_times(client, "maya@example.com", 10)
     link = reopen_link(mailbox, deliver)
