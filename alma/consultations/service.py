@@ -117,15 +117,19 @@ def submit(provider, sub, source="directory"):
             f"licensed where you are during sessions.", field="state")
     try:
         with db.atomic():
+            earlier = _earlier_request(provider, sub.email, now) if state.operating else None
+            if earlier is not None and source == "matching":
+                raise RequestProblem(f"The client sent {provider.first_name} a request in the "
+                                     "last day already: it is in their inbox.")
+            if earlier is not None:
+                # Saying so on the page would tell whoever typed this address that its
+                # owner asked this therapist for help: the page answers as for any request,
+                # nothing is stored, and only the address's owner hears of it.
+                mail.queue("request_asked_again", earlier.client.email,
+                           dedupe_key=f"consultation:{earlier.id}:asked-again",
+                           request=earlier, provider=provider)
+                return earlier, "already_sent"
             client = client_for(sub.name, sub.email, sub.phone, sub.state)
-            if state.operating and ConsultationRequest.select().where(
-                    (ConsultationRequest.client == client.id)
-                    & (ConsultationRequest.provider == provider.id)
-                    & (ConsultationRequest.created_at > now - DUPLICATE_WINDOW)).exists():
-                raise RequestProblem(
-                    f"You sent {provider.first_name} a request in the last day already. "
-                    "Your earlier request is in their inbox; we'll email you as soon as they "
-                    "answer.")
             request = ConsultationRequest.create(
                 client=client, name=sub.name, phone=sub.phone or None, provider=provider,
                 state=sub.state, payer=sub.payer,
@@ -143,6 +147,18 @@ def submit(provider, sub, source="directory"):
         # The same form, submitted twice at the same moment: one request.
         return ConsultationRequest.get(
             ConsultationRequest.submission_key == sub.submission_key), "already_sent"
+
+
+def _earlier_request(provider, email, now):
+    """The request this address's own client sent this provider in the last day, if any."""
+    client = Client.self_registered(email.strip().lower())
+    if client is None:
+        return None
+    return (ConsultationRequest.select()
+            .where((ConsultationRequest.client == client.id)
+                   & (ConsultationRequest.provider == provider.id)
+                   & (ConsultationRequest.created_at > now - DUPLICATE_WINDOW))
+            .order_by(ConsultationRequest.created_at.desc()).first())
 
 
 def _announce(request):

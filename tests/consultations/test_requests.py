@@ -79,12 +79,28 @@ def test_a_double_click_makes_one_request(client, maya):
     assert OutboundEmail.select().count() == 2
 
 
-def test_a_second_request_to_the_same_provider_within_a_day_is_refused(client, maya):
-    submit(client, maya)
-    response, _ = submit(client, maya, email="JAMIE@example.org")
-    assert response.status_code == 422
-    assert "in the last day already" in text(response)
-    assert ConsultationRequest.select().count() == 1
+def test_a_second_request_to_the_same_provider_within_a_day_makes_nothing_new(
+        app, client, maya, mailbox, deliver):
+    first, _ = submit(client, maya, phone="")
+    # Anyone may type Jamie's address: the page must not say Jamie asked Maya for help.
+    stranger = app.test_client()
+    again, _ = submit(stranger, maya, email="JAMIE@example.org", name="Snoop",
+                      concerns="Something else", phone="(555) 010-9999")
+    unknown, _ = submit(stranger, maya, email="nobody@example.org")
+    assert again.status_code == unknown.status_code == first.status_code == 303
+    assert again.headers["Location"] == unknown.headers["Location"]
+    assert text(stranger.get(again.headers["Location"])) == \
+        text(stranger.get(unknown.headers["Location"]))
+    [request] = ConsultationRequest.select().join(Client).where(
+        Client.email == "jamie@example.org")
+    assert request.name == "Jamie Rivera"  # the earlier request, unchanged
+    assert (request.client.name, request.client.phone) == ("Jamie Rivera", None)
+    deliver()
+    [told] = [m for m in mailbox.to("jamie@example.org") if "still on its way" in m["Subject"]]
+    assert "didn't send another" in told.get_body(("plain",)).get_content()
+    submit(stranger, maya, email="jamie@example.org")
+    deliver()
+    assert len(mailbox.to("jamie@example.org")) == 2  # received, then asked again: once
 
 
 def test_the_robot_trap_stores_nothing(client, maya):
