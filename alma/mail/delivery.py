@@ -21,6 +21,7 @@ from flask import current_app
 from alma.clock import utcnow
 from alma.jobs import stop_requested
 from alma.mail.models import FAILED, QUEUED, SENDING, SENT, OutboundEmail
+from alma.mail.service import address_problem
 
 log = logging.getLogger("alma.mail")
 
@@ -33,6 +34,11 @@ class PermanentFailure(Exception):
 
 
 def build_message(row, sender):
+    # Checked again here, not only when queued: `mail retry` must never send what was
+    # refused ("a@b.org,c@d.org" would go to both).
+    problem = address_problem(row.to_address)
+    if problem is not None:
+        raise ValueError(f"Not sent: {problem}.")
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address

@@ -42,6 +42,11 @@ def one_line(text, limit=SUBJECT_MAX):
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+def visible(text):
+    """One line, with what nobody sees written out: "a\\u202e@b.org", "x\\r\\ny"."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def storable(text):
     return None if text is None else _UNSTORABLE.sub("", text)
 
@@ -87,9 +92,11 @@ def queue(template, to, dedupe_key=None, ics=None, **context):
     problem = address_problem(to)
     if problem is not None:
         log.error("email %s to %r not sent: %s", template, to, problem)
+        # Shown as given, never tidied into an address: `mail retry` of "a\u202e@b.org"
+        # must not send to a@b.org.
         fields.update(status=FAILED, last_error=f"Not sent: {problem}.",
-                      to=one_line(storable(to) if isinstance(to, str) else repr(to),
-                                  OutboundEmail.to_address.max_length))
+                      to=visible(to if isinstance(to, str) else repr(to))
+                      [:OutboundEmail.to_address.max_length])
     fields["to_address"] = fields.pop("to")
     try:
         with db.atomic():

@@ -89,3 +89,19 @@ def test_a_message_that_cannot_be_built_fails_at_once_and_the_others_go(app, db,
     listed = app.test_cli_runner().invoke(args=["mail", "failed"])
     assert "first@example.org" in listed.output and "second@" in listed.output
     assert "2 failed." in listed.output
+
+
+@pytest.mark.parametrize("address", [
+    "two@example.org,three@example.org", "Bob <bob@example.org>",
+    "a\u202e@example.org", "x@example.org\r\nBcc: y@example.org",
+])
+def test_sending_a_refused_address_again_sends_it_nowhere(app, launched, mailbox, deliver,
+                                                         address):
+    # `mail retry` once sent "two@…,three@…" to both, and a tidied "a@example.org" to
+    # whoever has that address: each with a link meant for someone else.
+    bad = stored(launched("Oregon", to=address))
+    assert "\n" not in bad.to_address and "\u202e" not in bad.to_address
+    assert app.test_cli_runner().invoke(args=["mail", "retry", str(bad.id)]).exit_code == 0
+    assert deliver() == 0 and mailbox.messages == []
+    again = stored(bad)
+    assert again.status == FAILED and "Not sent:" in again.last_error
