@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import idna
 from flask import current_app
 
 from alma.clock import utcnow
@@ -33,6 +34,18 @@ class PermanentFailure(Exception):
     """The server refused the message for good (a 5xx answer)."""
 
 
+def ascii_domain(address):
+    """name@exämple.org as name@xn--exmple-cua.org, which every server takes (only a name
+    with non-ASCII letters needs a server that offers SMTPUTF8)."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return address  # the server will say what it thinks of it
+
+
 def build_message(row, sender):
     # Checked again here, not only when queued: `mail retry` must never send what was
     # refused ("a@b.org,c@d.org" would go to both).
@@ -41,7 +54,7 @@ def build_message(row, sender):
         raise ValueError(f"Not sent: {problem}.")
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.to_address
+    message["To"] = ascii_domain(row.to_address)
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=datetime.timezone.utc))
@@ -77,6 +90,9 @@ class SmtpTransport:
                 server.login(unquote(self.url.username), unquote(self.url.password or ""))
             try:
                 server.send_message(message)
+            except smtplib.SMTPNotSupportedError as error:  # no SMTPUTF8: it never will
+                raise PermanentFailure(f"This server can't send to an address with non-ASCII "
+                                       f"letters before the @ ({error})") from error
             except smtplib.SMTPRecipientsRefused as refused:
                 codes = [code for code, _ in refused.recipients.values()]
                 if all(code >= 500 for code in codes):

@@ -1,9 +1,11 @@
 """Whatever a template is given, the outbox never stalls: the mail layer writes only
 headers the email package can build, and a message that still cannot be built fails at
 once, for the team to see, while the others go."""
+import socket
 import uuid
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from alma.mail import service as mail
 from alma.mail.models import FAILED, QUEUED, SENT, OutboundEmail
@@ -105,3 +107,34 @@ def test_sending_a_refused_address_again_sends_it_nowhere(app, launched, mailbox
     assert deliver() == 0 and mailbox.messages == []
     again = stored(bad)
     assert again.status == FAILED and "Not sent:" in again.last_error
+
+
+@pytest.fixture
+def no_smtputf8(app, mailbox):
+    """The loopback server as many providers' are: without SMTPUTF8 (non-ASCII addresses)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    yield mailbox
+    controller.stop()
+
+
+def test_an_address_with_a_non_ascii_domain_goes_as_its_ascii_form(launched, no_smtputf8,
+                                                                   deliver):
+    # It waited an hour of retries, then failed, on a server without SMTPUTF8.
+    row = launched("Oregon", to="jamie@exämple.org")
+    assert deliver() == 1 and stored(row).status == SENT
+    assert [m["To"] for m in no_smtputf8.messages] == ["jamie@xn--exmple-cua.org"]
+
+
+def test_a_non_ascii_name_fails_at_once_where_the_server_cannot_send_it(
+        launched, no_smtputf8, deliver):
+    unsendable = launched("Oregon", to="jämie@example.org")
+    fine = launched("Oregon", to="fine@example.org")
+    assert deliver() == 1 and [m["To"] for m in no_smtputf8.messages] == ["fine@example.org"]
+    row = stored(unsendable)
+    assert (row.status, row.attempts) == (FAILED, 1) and "SMTPUTF8" in row.last_error
+    assert stored(fine).status == SENT
