@@ -21,9 +21,10 @@ import unicodedata
 
 from flask import Request, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
-from wtforms import (DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
-                     StringField, TextAreaField)
+from wtforms import (DateField, DateTimeLocalField, DecimalField, FileField, IntegerField,
+                     PasswordField, StringField, TextAreaField)
 from wtforms import Form as PlainForm
 from wtforms.validators import ValidationError
 
@@ -109,11 +110,16 @@ class Form(FlaskForm):
 
     class Meta(_CleanMeta, FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
-            # Flask-WTF reads a JSON body as the form: its values would skip the cleaning
-            # above, and no field expects a number, a list or a nesting 3,000 deep (each
-            # a 500). A form is what a browser posts, so a JSON body is an empty form.
-            if request.is_json and formdata is not None and not hasattr(formdata, "getlist"):
-                formdata = request.form
+            # Flask-WTF reads a JSON body, and files, as the form: JSON values would skip
+            # the cleaning above, and no text field expects a number, a list, a nesting
+            # 3,000 deep or a file (each a 500). A form is what a browser posts: a JSON
+            # body is an empty form, and files count only where the form asks for one.
+            if formdata is not None and not hasattr(formdata, "getlist") \
+                    and request.method in SUBMIT_METHODS:
+                if request.is_json:
+                    formdata = request.form
+                elif request.files and not any(isinstance(field, FileField) for field in form):
+                    formdata = request.form or None
             return super().wrap_formdata(form, formdata)
 
 

@@ -1,5 +1,6 @@
 """What people type is turned, in one place, into what the app stores (alma/inputs.py)."""
 import datetime
+import io
 import json
 
 import pytest
@@ -88,6 +89,17 @@ def test_a_form_sent_as_json_is_an_empty_form_never_uncleaned_values(client, db,
     response = client.post("/join", data=body, headers={
         "Content-Type": "application/json", "X-CSRFToken": csrf_token_from(page)})
     assert response.status_code == 422
+    assert not MembershipApplication.select().exists()
+
+
+def test_a_file_where_text_goes_is_no_value_at_all(client, db):
+    # Flask-WTF hands a form its files too: a file as the email was a 500 (TypeError).
+    page = client.get("/join")
+    data = application_data(page)
+    data["email"] = (io.BytesIO(b"robin@example.org"), "email.txt")
+    response = client.post("/join", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'value="Robin Hale"' in response.get_data(as_text=True)  # the rest is kept
     assert not MembershipApplication.select().exists()
 
 
