@@ -283,3 +283,41 @@ def test_workers_refuse_to_start_if_the_app_was_imported_before_gevent_patched(a
     with pytest.raises(AssertionError, match="share one database connection"):
         with gunicorn(app, "--preload"):
             pass
+
+
+GREENLETS_DURING_A_HASH = """
+from gevent import monkey
+monkey.patch_all()
+import gevent
+from alma.accounts import passwords
+
+ticks = 0
+done = False
+
+def tick():
+    global ticks
+    while not done:
+        ticks += 1
+        gevent.sleep(0)
+
+ticker = gevent.spawn(tick)
+gevent.sleep(0)
+ticks = 0
+passwords.verify(passwords.hash_password("a long and memorable passphrase"), "wrong guess")
+passwords.verify(None, "wrong guess")
+seen, done = ticks, True
+ticker.join()
+print(seen)
+"""
+
+
+def test_a_password_check_never_stops_the_other_requests_of_a_gevent_worker():
+    # Every sign-in costs an argon2 hash (~0.3 s, more under load). In a gevent worker
+    # (gunicorn.conf.py) it held the one thread: a few sign-ins a second from a few
+    # addresses kept /healthz waiting seconds. Other greenlets must run meanwhile.
+    result = subprocess.run([sys.executable, "-c", GREENLETS_DURING_A_HASH],
+                            cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 0
+    assert "Error" not in result.stderr  # a wrong password is no crash to print

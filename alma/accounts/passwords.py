@@ -4,6 +4,8 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from gevent import monkey
+from gevent.threadpool import ThreadPool
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 
@@ -21,14 +23,32 @@ COMMON = {
 }
 
 
+def _off_the_loop(function, *args):
+    """Hash on a real thread in a gevent worker (gunicorn.conf.py), one hash at a time.
+
+    A hash is a few hundred milliseconds of CPU: in a greenlet it would hold the worker's
+    one thread, and every other request of the worker (/healthz too) would wait. argon2
+    lets go of the GIL, so the worker serves the others meanwhile. One at a time, since
+    each takes 64 MiB.
+    """
+    if not monkey.is_module_patched("threading"):
+        return function(*args)
+    return _hashing_thread().apply(function, args)
+
+
+@functools.cache
+def _hashing_thread():
+    return ThreadPool(1)
+
+
 def hash_password(plain):
-    return _hasher.hash(plain)
+    return _off_the_loop(_hasher.hash, plain)
 
 
 @functools.cache
 def dummy_hash():
     """A hash of nothing anyone knows, made with the same parameters as real ones."""
-    return _hasher.hash(secrets.token_urlsafe(32))
+    return _off_the_loop(_hasher.hash, secrets.token_urlsafe(32))
 
 
 def verify(password_hash, plain):
@@ -37,8 +57,14 @@ def verify(password_hash, plain):
     Without a hash (no account, no password, sign-in paused) it checks against a dummy
     one all the same, so the answer takes as long whoever is asked about.
     """
+    return _off_the_loop(_matches, password_hash or dummy_hash(), plain) and bool(password_hash)
+
+
+def _matches(password_hash, plain):
+    # A mismatch is an answer, not an error: raised on the hashing thread, gevent would
+    # print it as a crash on every wrong password.
     try:
-        return _hasher.verify(password_hash or dummy_hash(), plain) and bool(password_hash)
+        return _hasher.verify(password_hash, plain)
     except (VerificationError, InvalidHashError):
         return False
 
