@@ -317,7 +317,7 @@ def seed(count, random_seed=2026, on=None, chunk=5000, progress=None):
         # Ids were given explicitly; move the sequence past them.
         db.execute_sql("SELECT setval(pg_get_serial_sequence('provider', 'id'), "
                        "(SELECT COALESCE(MAX(id), 1) FROM provider))")
-    service.reindex(on=on)
+    service.reindex(on=on, gaps=False)  # nobody else writes while the demo is built
     # Fresh statistics for the planner; on PostgreSQL a VACUUM also builds the
     # visibility map that lets searches read covering indexes alone.
     if is_postgres() and not db.in_transaction():

@@ -1,5 +1,6 @@
 """The directory's rules: who is listed, how a search runs, what a result shows."""
 import math
+import time
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -66,9 +67,13 @@ REINDEX_LOCK = 0x616C6D61  # "alma"
 # A full reindex commits this many providers at a time, so a provider's own
 # reindex (an answer in the app, a job) waits for one chunk, never for all.
 REINDEX_CHUNK = 500
+# On SQLite, writers take turns by polling for the database's one write lock, so a
+# full reindex, committing chunk after chunk, would starve a visitor's write: it
+# leaves a gap between chunks (not when seeding, with nobody else writing).
+SQLITE_GAP_SECONDS = 0.02
 
 
-def reindex(provider_ids=None, on=None, chunk=None):
+def reindex(provider_ids=None, on=None, chunk=None, gaps=True):
     """Rebuild the directory's Listing rows, for some providers or for all.
 
     Steps, for each provider:
@@ -101,6 +106,8 @@ def reindex(provider_ids=None, on=None, chunk=None):
             return
         _rebuild(lambda column: (column > after) & (column <= last), on)
         after = last
+        if gaps and not is_postgres() and not db.in_transaction():
+            time.sleep(SQLITE_GAP_SECONDS)
 
 
 def _take_turn(within):
