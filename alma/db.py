@@ -5,7 +5,10 @@ app exists (the CLI, migrations and tests all rely on it).
 """
 from urllib.parse import unquote, urlparse
 
+import psycopg2.extensions
 from flask import g
+from gevent import monkey
+from gevent.socket import wait_read, wait_write
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -77,6 +80,11 @@ def is_postgres():
 def init_app(app):
     db.initialize(make_database(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"],
                                 app.config["DB_POOL_TIMEOUT"]))
+    if monkey.is_module_patched("socket"):
+        # A gevent worker (gunicorn.conf.py): psycopg2 is C and would otherwise hold the
+        # worker's one thread for as long as PostgreSQL takes to answer, and every other
+        # request of the worker (/healthz too) would wait behind a slow query.
+        psycopg2.extensions.set_wait_callback(_wait_as_a_greenlet)
 
     # Peewee connects on first use; the connection goes back to the pool
     # after each request, so no request keeps one while it is not running.
@@ -92,6 +100,20 @@ def init_app(app):
             return
         if not g.pop("_db_was_open", True) and not db.is_closed():
             db.close()
+
+
+def _wait_as_a_greenlet(connection):
+    """psycopg2's wait callback: poll the connection, yielding to other greenlets meanwhile."""
+    while True:
+        state = connection.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        if state == psycopg2.extensions.POLL_READ:
+            wait_read(connection.fileno())
+        elif state == psycopg2.extensions.POLL_WRITE:
+            wait_write(connection.fileno())
+        else:
+            raise psycopg2.OperationalError(f"unexpected poll state {state!r}")
 
 
 def _keeps_connection_per_thread():

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from alma.db import is_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 SAFETY_SECONDS = 20  # a request that takes this long has failed; no test waits for it otherwise
@@ -321,3 +323,44 @@ def test_a_password_check_never_stops_the_other_requests_of_a_gevent_worker():
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.split()[-1]) > 0
     assert "Error" not in result.stderr  # a wrong password is no crash to print
+
+
+GREENLETS_DURING_A_SLOW_QUERY = """
+import sys
+from gevent import monkey
+monkey.patch_all()
+import gevent
+from alma import create_app
+from alma.db import db
+
+app = create_app({"DATABASE_URL": sys.argv[1], "ALMA_ENV": "test"})
+ticks = 0
+done = False
+
+def tick():
+    global ticks
+    while not done:
+        ticks += 1
+        gevent.sleep(0.01)
+
+ticker = gevent.spawn(tick)
+gevent.sleep(0)
+ticks = 0
+with app.app_context():
+    db.execute_sql("SELECT pg_sleep(0.5)")
+seen, done = ticks, True
+ticker.join()
+print(seen)
+"""
+
+
+def test_a_slow_query_never_stops_the_other_requests_of_a_gevent_worker(app):
+    # psycopg2 is C: without a wait callback, the worker's one thread waits in it for
+    # PostgreSQL, and every other greenlet (/healthz too) waits behind one slow query.
+    if not is_postgres():
+        pytest.skip("PostgreSQL's driver; SQLite runs in the process")
+    result = subprocess.run([sys.executable, "-c", GREENLETS_DURING_A_SLOW_QUERY,
+                             app.config["DATABASE_URL"]],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) >= 10  # ~50 ticks of 10 ms while PostgreSQL sleeps
