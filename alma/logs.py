@@ -46,14 +46,24 @@ def init_app(app):
         if app.config["LOG_REQUESTS"]:
             started = g.get("request_started")
             elapsed = (time.perf_counter() - started) * 1000 if started else None
-            # The path only: query strings may carry what a person typed.
+            # The path only: query strings may carry what a person typed; and without
+            # its link token, or whoever reads the logs could follow the link.
             request_log.info("request", extra={"fields": {
                 "request_id": g.get("request_id"),
                 "method": request.method,
-                "path": request.path,
+                "path": _path_without_token(),
                 "endpoint": request.endpoint,
                 "status": response.status_code,
                 "ms": round(elapsed, 2) if elapsed is not None else None,
                 "htmx": bool(request.headers.get("HX-Request")),
             }})
         return response
+
+
+def _path_without_token():
+    token = (request.view_args or {}).get("token")
+    if not token:
+        return request.path
+    if token in request.path:
+        return request.path.replace(token, "<token>")
+    return request.url_rule.rule
