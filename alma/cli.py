@@ -54,11 +54,20 @@ def status_command():
 @click.option("--providers", "count", default=2000, show_default=True, type=click.IntRange(1))
 @click.option("--random-seed", default=2026, show_default=True, help="Same seed, same directory.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when providers exist already.")
-def seed_command(count, random_seed, if_empty):
-    """Build a realistic demo directory."""
+@click.option("--in-production", is_flag=True,
+              help="Seed even with ALMA_ENV=production (a staging or demo site).")
+def seed_command(count, random_seed, if_empty, in_production):
+    """Build a realistic demo directory: invented therapists, for development and demos."""
     from alma.directory import demo
     from alma.directory.models import Provider
 
+    if current_app.config["ALMA_ENV"] == "production" and not in_production:
+        # ALMA_ENV defaults to production: a real directory would fill with invented
+        # therapists, and the worker would email their made-up addresses.
+        raise click.ClickException(
+            "This is production (ALMA_ENV is unset or production): the demo data is "
+            "invented therapists. Run with ALMA_ENV=development, or add --in-production "
+            "for a staging or demo site.")
     if if_empty and Provider.select().exists():
         click.echo("Providers exist already; leaving the demo data as it is.")
         return

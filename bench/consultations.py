@@ -125,7 +125,7 @@ def main():
     server = None
     try:
         flask(env, "db", "upgrade")
-        flask(env, "seed", "--providers", "300")
+        flask(env, "seed", "--in-production", "--providers", "300")
         import psycopg2
 
         connection = psycopg2.connect(env["DATABASE_URL"])

@@ -159,7 +159,8 @@ def seed(kind, url, env, args):
         return None
     log(f"  seeding {args.providers:,} providers…")
     started = time.perf_counter()
-    run([str(BIN / "flask"), "--app", "app", "seed", "--providers", str(args.providers)],
+    run([str(BIN / "flask"), "--app", "app", "seed", "--in-production",
+         "--providers", str(args.providers)],
         env, seed_log)
     seconds = time.perf_counter() - started
     log(f"  seeded in {seconds:.1f}s ({seed_log.read_text().strip().splitlines()[-1]})")

@@ -156,7 +156,7 @@ def main():
         run([str(BIN / "flask"), "--app", "app", "db", "upgrade"], env, seed_log)
         if provider_count(url) != args.providers:
             log(f"Seeding {args.providers:,} providers into {url}…")
-            run([str(BIN / "flask"), "--app", "app", "seed", "--providers",
+            run([str(BIN / "flask"), "--app", "app", "seed", "--in-production", "--providers",
                  str(args.providers)], env, seed_log)
         kinds = workload(url, args.requests)
         proc, base = start_gunicorn(env, "memory")

@@ -68,3 +68,19 @@ def test_the_python_version_is_pinned_for_buildpacks_and_the_makefile():
     assert pinned == f"{sys.version_info.major}.{sys.version_info.minor}"
     assert "cat .python-version" in (ROOT / "Makefile").read_text()
     assert "web: gunicorn app:app" in (ROOT / "Procfile").read_text().splitlines()
+
+
+def test_the_demo_seed_refuses_production_unless_it_is_asked_for(make_app, tmp_path):
+    # ALMA_ENV unset is production: a stray `flask seed` would fill a real directory
+    # with invented therapists, whose made-up addresses the worker would then email.
+    url = f"sqlite:///{tmp_path}/alma.db"
+    app = make_app(ALMA_ENV="production", DATABASE_URL=url, ALLOW_SQLITE=True)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    refused = runner.invoke(args=["seed", "--providers", "30"])
+    assert refused.exit_code == 1
+    assert "--in-production" in refused.output
+    assert "Seeded" not in refused.output
+    asked = runner.invoke(args=["seed", "--providers", "30", "--in-production"])
+    assert asked.exit_code == 0, asked.output
+    assert "Seeded 30 providers" in asked.output
