@@ -20,11 +20,9 @@ fresh SQLite database holding a few accounts with passwords. Then:
 If gunicorn refuses to start (production without a shared store), it prints why.
 """
 import argparse
-import http.client
 import json
 import os
 import random
-import re
 import signal
 import socket
 import statistics
@@ -38,6 +36,9 @@ from pathlib import Path
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests import http_client  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple"
 SEED = """
@@ -65,34 +66,12 @@ def export(ref, into):
     return into
 
 
-class Browser:
-    def __init__(self, port, address):
-        self.port, self.cookie = port, None
-        self.headers = {"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}
-
-    def request(self, method, path, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = dict(self.headers)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        connection.close()
-        return response.status, page
-
-    def wrong_password(self, email):
+class Browser(http_client.Browser):
+    def timed_wrong_password(self, email):
         """(status, seconds the POST took)"""
-        _, page = self.request("GET", "/sign-in")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        token = self.sign_in_token()
         started = time.perf_counter()
-        status, _ = self.request("POST", "/sign-in",
-                                 f"csrf_token={token}&email={email}&password=wrong+guess+123")
+        status = self.wrong_password(email, token)
         return status, time.perf_counter() - started
 
 
@@ -133,7 +112,7 @@ class Server:
 def count_before_429(port, address, email, cap):
     answered, started = 0, time.perf_counter()
     for _ in range(cap):
-        status, _ = Browser(port, address).wrong_password(email)
+        status = Browser(port, address).wrong_password(email)
         if status == 429:
             break
         assert status == 422, f"unexpected {status}"
@@ -152,13 +131,14 @@ def timing(port, rounds, accounts):
     existing, unknown, paused = [], [], []
     for n in range(rounds):
         member = f"member{n % accounts}@example.com"
-        existing.append(Browser(port, address).wrong_password(member)[1])
-        unknown.append(Browser(port, address).wrong_password(f"{uuid.uuid4().hex}@example.com")[1])
+        existing.append(Browser(port, address).timed_wrong_password(member)[1])
+        stranger = f"{uuid.uuid4().hex}@example.com"
+        unknown.append(Browser(port, address).timed_wrong_password(stranger)[1])
     target = f"member{accounts}@example.com"  # one more account, paused if the code pauses
     for _ in range(10):
         Browser(port, address).wrong_password(target)
     for _ in range(rounds):
-        paused.append(Browser(port, address).wrong_password(target)[1])
+        paused.append(Browser(port, address).timed_wrong_password(target)[1])
     return {"existing": summary(existing), "unknown": summary(unknown),
             "after 10 failures": summary(paused)}
 

@@ -4,9 +4,7 @@ Uses the Redis server at TEST_REDIS_URL (default redis://127.0.0.1:6379/0), touc
 only keys of its own (a fresh key prefix, or a client address of its own); skipped,
 visibly, when no Redis answers there.
 """
-import http.client
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from alma.cli import MIGRATIONS
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.extensions import limiter
 from tests.conftest import csrf_token_from
+from tests.http_client import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -135,37 +134,6 @@ def test_with_redis_unreachable_limits_count_in_memory_and_nothing_fails(limited
 
 
 # --- Two gunicorn workers --------------------------------------------------------------------
-
-class Browser:
-    """One client of the server, behind a load balancer that says who it is."""
-
-    def __init__(self, port, address):
-        self.port, self.cookie = port, None
-        self.headers = {"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}
-
-    def request(self, method, path, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = dict(self.headers)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        connection.close()
-        return response.status, page
-
-    def wrong_password(self, email):
-        _, page = self.request("GET", "/sign-in")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        status, _ = self.request("POST", "/sign-in", f"csrf_token={token}&email={email}"
-                                                     "&password=not+the+password")
-        return status
-
 
 def test_two_gunicorn_workers_allow_what_the_limit_says(scratch_database, redis_url):
     Runner(scratch_database.database, directory=str(MIGRATIONS)).up()

@@ -287,53 +287,12 @@ def test_workers_refuse_to_start_if_the_app_was_imported_before_gevent_patched(a
             pass
 
 
-GREENLETS_DURING_A_HASH = """
-from gevent import monkey
-monkey.patch_all()
-import gevent
-from alma.accounts import passwords
-
-ticks = 0
-done = False
-
-def tick():
-    global ticks
-    while not done:
-        ticks += 1
-        gevent.sleep(0)
-
-ticker = gevent.spawn(tick)
-gevent.sleep(0)
-ticks = 0
-passwords.verify(passwords.hash_password("a long and memorable passphrase"), "wrong guess")
-passwords.verify(None, "wrong guess")
-seen, done = ticks, True
-ticker.join()
-print(seen)
-"""
-
-
-def test_a_password_check_never_stops_the_other_requests_of_a_gevent_worker():
-    # Every sign-in costs an argon2 hash (~0.3 s, more under load). In a gevent worker
-    # (gunicorn.conf.py) it held the one thread: a few sign-ins a second from a few
-    # addresses kept /healthz waiting seconds. Other greenlets must run meanwhile.
-    result = subprocess.run([sys.executable, "-c", GREENLETS_DURING_A_HASH],
-                            cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[-1]) > 0
-    assert "Error" not in result.stderr  # a wrong password is no crash to print
-
-
-GREENLETS_DURING_A_SLOW_QUERY = """
+TICKS_DURING = """
 import sys
 from gevent import monkey
 monkey.patch_all()
 import gevent
-from alma import create_app
-from alma.db import db
-
-app = create_app({"DATABASE_URL": sys.argv[1], "ALMA_ENV": "test"})
+{setup}
 ticks = 0
 done = False
 
@@ -346,12 +305,29 @@ def tick():
 ticker = gevent.spawn(tick)
 gevent.sleep(0)
 ticks = 0
-with app.app_context():
-    db.execute_sql("SELECT pg_sleep(0.5)")
+{work}
 seen, done = ticks, True
 ticker.join()
 print(seen)
 """
+
+
+def ticks_during(setup, work, *args):
+    """How often another greenlet ran (every 10 ms at best) while `work` ran, under gevent."""
+    result = subprocess.run([sys.executable, "-c", TICKS_DURING.format(setup=setup, work=work),
+                             *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Error" not in result.stderr  # e.g. a wrong password is no crash to print
+    return int(result.stdout.split()[-1])
+
+
+def test_a_password_check_never_stops_the_other_requests_of_a_gevent_worker():
+    # Every sign-in costs an argon2 hash (~0.3 s, more under load). In a gevent worker
+    # (gunicorn.conf.py) it held the one thread: a few sign-ins a second from a few
+    # addresses kept /healthz waiting seconds. Other greenlets must run meanwhile.
+    assert ticks_during("from alma.accounts import passwords", """
+passwords.verify(passwords.hash_password("a long and memorable passphrase"), "wrong guess")
+passwords.verify(None, "wrong guess")""") > 0
 
 
 def test_a_slow_query_never_stops_the_other_requests_of_a_gevent_worker(app):
@@ -359,8 +335,10 @@ def test_a_slow_query_never_stops_the_other_requests_of_a_gevent_worker(app):
     # PostgreSQL, and every other greenlet (/healthz too) waits behind one slow query.
     if not is_postgres():
         pytest.skip("PostgreSQL's driver; SQLite runs in the process")
-    result = subprocess.run([sys.executable, "-c", GREENLETS_DURING_A_SLOW_QUERY,
-                             app.config["DATABASE_URL"]],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[-1]) >= 10  # ~50 ticks of 10 ms while PostgreSQL sleeps
+    setup = """from alma import create_app
+from alma.db import db
+app = create_app({"DATABASE_URL": sys.argv[1], "ALMA_ENV": "test"})"""
+    work = """with app.app_context():
+    db.execute_sql("SELECT pg_sleep(0.5)")"""
+    # ~50 ticks of 10 ms while PostgreSQL sleeps; none when the worker waits in the driver
+    assert ticks_during(setup, work, app.config["DATABASE_URL"]) >= 10
