@@ -5,7 +5,7 @@
 
 It serves the code of this checkout, or of --ref (exported with `git archive` into a
 temporary directory; the repository is only read), with production settings, from a
-fresh SQLite database holding a few accounts with passwords. Then:
+fresh SQLite database (ALMA_ALLOW_SQLITE=1) holding a few accounts with passwords. Then:
 
 1. Limits: wrong passwords for one account to POST /sign-in, each with a fresh session
    and a valid CSRF token, until the first 429. It prints how many were answered before
@@ -160,7 +160,8 @@ def main():
             export(options.ref, source)
         accounts = -(-options.rounds // 9)
         base = {**os.environ, "ALMA_ENV": "production", "SECRET_KEY": "bench-limits",
-                "DATABASE_URL": f"sqlite:///{tmp}/alma.db", "ALMA_PROXY_HOPS": "1",
+                "DATABASE_URL": f"sqlite:///{tmp}/alma.db", "ALMA_ALLOW_SQLITE": "1",
+                "ALMA_PROXY_HOPS": "1",
                 "ALMA_LOG_REQUESTS": "0", "WEB_CONCURRENCY": "2", "PYTHONDONTWRITEBYTECODE": "1"}
         for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "ALMA_RATELIMIT"):
             base.pop(name, None)

@@ -145,8 +145,9 @@ def main():
         cleanup = tempfile.TemporaryDirectory(prefix="alma-memory-")
         folder = Path(cleanup.name)
     url = f"sqlite:///{folder}/alma.db"
+    # SQLite in production must be asked for (ALMA_ALLOW_SQLITE); the demo's database here.
     env = dict(os.environ, ALMA_ENV="production", SECRET_KEY="bench-memory", DATABASE_URL=url,
-               ALMA_LOG_REQUESTS="0")
+               ALMA_ALLOW_SQLITE="1", ALMA_LOG_REQUESTS="0")
     # Production counts limits in Redis (REDIS_URL, if set here, measures that too).
     env.setdefault("ALMA_RATELIMIT", "1" if env.get("REDIS_URL") else "0")
     seed_log = RESULTS / "seed-memory.log"
