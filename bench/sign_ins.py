@@ -1,7 +1,7 @@
 """Sign-in limits and timing, measured on real gunicorn (gunicorn.conf.py: 2 workers).
 
-    .venv/bin/python bench/limits.py --storage redis://127.0.0.1:6379/3   # this checkout
-    .venv/bin/python bench/limits.py --ref main --storage memory://      # another commit
+    .venv/bin/python bench/sign_ins.py --storage redis://127.0.0.1:6379/3   # this checkout
+    .venv/bin/python bench/sign_ins.py --ref main --storage memory://      # another commit
 
 It serves the code of this checkout, or of --ref (exported with `git archive` into a
 temporary directory; the repository is only read), with production settings, from a
