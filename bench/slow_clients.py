@@ -62,6 +62,8 @@ def production_env(database_url):
     env = dict(os.environ, SECRET_KEY="bench-slow-clients", DATABASE_URL=database_url,
                ALMA_LOG_REQUESTS="0", WEB_CONCURRENCY="2")
     env.pop("ALMA_ENV", None)  # production
+    # Production counts limits in Redis (REDIS_URL, if set here, measures that too).
+    env.setdefault("ALMA_RATELIMIT", "1" if env.get("REDIS_URL") else "0")
     if database_url.startswith("sqlite"):
         env["ALMA_ALLOW_SQLITE"] = "1"
     return env
