@@ -6,7 +6,7 @@ from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 from alma.db import BaseModel
 
 

@@ -59,7 +59,7 @@ def status_command():
 def seed_command(count, random_seed, if_empty, in_production):
     """Build a realistic demo directory: invented therapists, for development and demos."""
     from alma.directory import demo
-    from alma.directory.models import Provider
+    from alma.network.models import Provider
 
     if current_app.config["ALMA_ENV"] == "production" and not in_production:
         # ALMA_ENV defaults to production: a real directory would fill with invented
@@ -95,7 +95,7 @@ states_cli = AppGroup("states", help="Where the network operates.")
 
 @states_cli.command("list")
 def list_states_command():
-    from alma.directory.models import ServiceState
+    from alma.network.models import ServiceState
 
     for state in ServiceState.select().order_by(ServiceState.code):
         since = f"since {state.launched_on}" if state.operating else "not yet"

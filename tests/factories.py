@@ -7,7 +7,7 @@ from stdnum import luhn
 from alma.clock import today
 
 from alma.directory import service, vocab
-from alma.directory.models import (
+from alma.network.models import (
     Language,
     License,
     Modality,

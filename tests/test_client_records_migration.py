@@ -8,7 +8,8 @@ from peewee import Table
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import ConsultationRequest
+from alma.network.models import Client
 from alma.db import db as database
 from alma.matching.models import MatchRequest
 from tests import factories

@@ -20,7 +20,8 @@ from alma import inputs
 from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.clock import today
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import ConsultationRequest
+from alma.network.models import Client
 from alma.db import db as database
 from alma.directory.criteria import FIELDS as SEARCH_FIELDS
 from alma.insurance import benefits, service, sessions

@@ -90,8 +90,8 @@ def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(d
 
 
 def test_text_stored_before_input_was_cleaned_is_cleaned(db):
-    from alma.consultations.models import Client
-    from alma.directory.models import Provider
+    from alma.network.models import Client
+    from alma.network.models import Provider
     from tests import factories
 
     provider = factories.provider(first_name="Zed\nOther", last_name="Lee\u202e",

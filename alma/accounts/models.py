@@ -3,7 +3,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Inte
 
 from alma.clock import utcnow
 from alma.db import BaseModel
-from alma.directory.models import Provider
+from alma.network.models import Provider
 
 
 class User(BaseModel):

@@ -9,7 +9,7 @@ from alma.accounts import links, passwords, pauses
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
-from alma.directory.models import Provider
+from alma.network.models import Provider
 from alma.mail import service as mail
 from alma.web import absolute_url
 

@@ -8,9 +8,9 @@ from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, Intege
                     TextField)
 
 from alma.clock import utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 from alma.db import BaseModel
-from alma.directory.models import Provider
+from alma.network.models import Provider
 
 KINDS = {
     "membership_fee": "Membership fee",

@@ -24,9 +24,9 @@ from peewee import JOIN, IntegrityError
 from alma.billing import service as billing
 from alma.billing.models import OPEN, PAID, Invoice
 from alma.clock import today
-from alma.consultations.models import Client
+from alma.network.models import Client
 from alma.db import db
-from alma.directory.models import Provider
+from alma.network.models import Provider
 from alma.insurance.models import OverdueDigest
 from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail

@@ -9,7 +9,7 @@ from flask import abort, redirect, render_template, session
 
 from alma.accounts import links
 from alma.clock import utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 
 CLIENT_IDLE_SECONDS = 30 * 60
 LINK_PROBLEMS = {

@@ -1,9 +1,9 @@
-"""Clients, their consultation requests, waitlists, and hand-offs to the matching team."""
+"""Consultation requests, waitlists, and hand-offs to the matching team."""
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from alma.clock import utcnow
 from alma.db import BaseModel
-from alma.directory.models import Payer, Provider
+from alma.network.models import Client, Payer, Provider, first_name_of
 
 PENDING, ACCEPTED, DECLINED, WITHDRAWN, EXPIRED = (
     "pending", "accepted", "declined", "withdrawn", "expired")
@@ -19,59 +19,6 @@ DECLINE_REASONS = {
 PROVIDER_DECLINE_REASONS = ("no_room", "expertise", "other")
 
 FORMATS = {"telehealth": "Telehealth", "in_person": "In person", "either": "Either is fine"}
-
-
-def first_name_of(name):
-    return name.split()[0] if name.split() else name
-
-
-class Client(BaseModel):
-    """A person, as one party knows them.
-
-    An email address proves nothing about who typed it, so a name is never shared
-    between parties. A client who came to Alma themselves (the directory, matching, a
-    waitlist) has one record per email, `known_by` empty: what they typed first. A
-    provider who records a client (the insurance program) has their own record for
-    that email, `known_by` them: what the provider typed. Another provider typing the
-    same email gets a record of their own, so learns nothing and changes nothing, and
-    invoices, reminders and audit events about a provider's client point at that
-    provider's record.
-
-    Rows rather than a name column on each program client: invoices and audit events
-    already point at a Client, and each must name the person as the party behind it
-    knows them.
-    """
-
-    email = CharField()  # lower-cased
-    name = CharField()
-    phone = CharField(null=True)
-    state = CharField(max_length=2, null=True)
-    known_by = ForeignKeyField(Provider, null=True, backref="client_records",
-                               on_delete="RESTRICT")
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        # One record per provider per email (and serves lookups by email alone).
-        indexes = ((("email", "known_by"), True),)
-
-    @property
-    def first_name(self):
-        return first_name_of(self.name)
-
-    @classmethod
-    def self_registered(cls, email):
-        """The record of a client who came to Alma themselves with this email, if any."""
-        return cls.get_or_none((cls.email == email) & cls.known_by.is_null())
-
-    @classmethod
-    def known_to(cls, provider, email):
-        """The provider's own record of the client with this email, if any."""
-        return cls.get_or_none((cls.email == email) & (cls.known_by == provider.id))
-
-
-# Unique (email, known_by) lets NULLs repeat: one self-registered record per email too.
-Client.add_index(Client.index(Client.email, unique=True, name="client_email_self_registered")
-                 .where(Client.known_by.is_null()))
 
 
 class ConsultationRequest(BaseModel):
@@ -141,4 +88,4 @@ class WaitlistEntry(BaseModel):
         indexes = ((("state", "email"), True),)
 
 
-MODELS = [Client, ConsultationRequest, WaitlistEntry]
+MODELS = [ConsultationRequest, WaitlistEntry]

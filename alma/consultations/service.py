@@ -19,15 +19,15 @@ from alma.consultations.models import (
     PENDING,
     PROVIDER_DECLINE_REASONS,
     WITHDRAWN,
-    Client,
     ConsultationRequest,
     WaitlistEntry,
 )
+from alma.network.models import Client
 from alma.db import db
 from alma.directory import criteria as search_criteria
 from alma.directory import service as directory
 from alma.directory import vocab
-from alma.directory.models import License, ServiceState
+from alma.network.models import License, ServiceState
 from alma.mail import service as mail
 from alma.web import absolute_url
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from alma import geo
-from alma.directory.models import AGE_GROUPS, FORMATS, GENDERS
+from alma.network.models import AGE_GROUPS, FORMATS, GENDERS
 from alma.web import whole_number
 
 RADIUS_CHOICES = (5, 10, 25, 50, 100)

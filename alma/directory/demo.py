@@ -17,10 +17,10 @@ from stdnum import luhn
 from alma import geo
 from alma.db import db, is_postgres
 from alma.directory import honesty, service, vocab
-from alma.directory.models import (
+from alma.directory.models import Listing
+from alma.network.models import (
     Language,
     License,
-    Listing,
     Modality,
     NetworkParticipation,
     Payer,

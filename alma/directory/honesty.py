@@ -16,7 +16,7 @@ from alma.accounts import links
 from alma.clock import today, utcnow
 from alma.db import db
 from alma.directory import service
-from alma.directory.models import Provider
+from alma.network.models import Provider
 from alma.jobs import claim_each
 from alma.mail import service as mail
 from alma.web import absolute_url

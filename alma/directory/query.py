@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from alma import geo
 from alma.db import db, is_postgres
-from alma.directory.models import AGE_GROUPS, Provider
+from alma.network.models import AGE_GROUPS, Provider
 
 # What a result card shows of a provider; bios stay out of search pages.
 CARD_FIELDS = (Provider.id, Provider.slug, Provider.first_name, Provider.last_name,

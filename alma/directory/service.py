@@ -9,10 +9,10 @@ from peewee import SQL, Case, Expression, fn
 from alma import clock, geo
 from alma.db import db, is_postgres
 from alma.directory import query, vocab
-from alma.directory.models import (
+from alma.directory.models import Listing
+from alma.network.models import (
     Language,
     License,
-    Listing,
     Modality,
     NetworkParticipation,
     Payer,

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import NamedTuple
 
-from alma.directory.models import Language, Modality, Payer, ServiceState, Specialty
+from alma.network.models import Language, Modality, Payer, ServiceState, Specialty
 
 TTL_SECONDS = 60
 _lock = threading.Lock()

@@ -200,7 +200,7 @@ def costs_for(check, provider_ids, on=None):
 
     The group's rate is the same whoever the provider is, so one estimate serves them all.
     """
-    from alma.directory.models import NetworkParticipation
+    from alma.network.models import NetworkParticipation
 
     found = estimate(check, on=on)
     if found is None or not provider_ids:

@@ -14,7 +14,7 @@ from alma import audit
 from alma.clock import today, utcnow
 from alma.db import db
 from alma.directory import service as directory
-from alma.directory.models import License, NetworkParticipation, Payer, Provider
+from alma.network.models import License, NetworkParticipation, Payer, Provider
 from alma.insurance.models import (ACTIVE, APPROVED, CREDENTIALING, DENIED, ENDED, LEAVING,
                                    SUBMITTED, WITHDRAWN, CredentialingCase, InsuranceEnrollment,
                                    ProgramClient)

@@ -13,9 +13,9 @@ from peewee import IntegrityError, fn
 from alma import audit
 from alma.billing import service as billing
 from alma.clock import today, utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 from alma.db import db, is_postgres
-from alma.directory.models import License, Payer
+from alma.network.models import License, Payer
 from alma.insurance import benefits, x12
 from alma.insurance.models import (ATTENDED, CPT_CODES, LATE_CANCEL, NO_SHOW, Claim,
                                    ProgramClient, Visit)

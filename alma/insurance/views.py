@@ -10,7 +10,7 @@ from alma import audit
 from alma.clock import today
 from alma.consultations.inbox import provider_required
 from alma.directory import vocab
-from alma.directory.models import Payer
+from alma.network.models import Payer
 from alma.extensions import limiter
 from alma.insurance import benefits, service, sessions
 from alma.insurance.forms import (AnswersForm, BenefitsForm, DecisionForm, EnrolForm,

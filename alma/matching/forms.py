@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from alma.consultations.forms import ContactForm
 from alma.consultations.models import FORMATS
 from alma.directory.criteria import SELF_PAY
-from alma.directory.models import GENDERS
+from alma.network.models import GENDERS
 
 
 def _choices(first, pairs):

@@ -4,9 +4,10 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.consultations.models import Client, ConsultationRequest, first_name_of
+from alma.consultations.models import ConsultationRequest
+from alma.network.models import Client, first_name_of
 from alma.db import BaseModel
-from alma.directory.models import Language, Modality, Payer, Provider, Specialty
+from alma.network.models import Language, Modality, Payer, Provider, Specialty
 
 # open: needs a proposal · proposed: a provider is deciding · matched: the client has a
 # first appointment · withdrawn: the client stopped · closed: the team closed it

@@ -20,7 +20,8 @@ from alma.clock import utcnow
 from alma.consultations import service as consultations
 from alma.consultations.models import ACCEPTED, PENDING, ConsultationRequest
 from alma.db import db
-from alma.directory.models import GENDERS, Listing, Provider
+from alma.directory.models import Listing
+from alma.network.models import GENDERS, Provider
 from alma.directory import vocab
 from alma.mail import service as mail
 from alma.matching.models import (

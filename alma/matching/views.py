@@ -9,7 +9,7 @@ from alma.clock import utcnow
 from alma.consultations import client_links
 from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
-from alma.directory.models import Provider
+from alma.network.models import Provider
 from alma.extensions import limiter
 from alma.matching import service
 from alma.matching.forms import MatchForm

@@ -11,7 +11,7 @@ from alma.billing.models import OPEN, Invoice
 from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
-from alma.directory.models import NetworkParticipation, Payer, Provider
+from alma.network.models import NetworkParticipation, Payer, Provider
 from alma.insurance import service as insurance
 from alma.jobs import claim_each
 from alma.mail import service as mail

@@ -5,7 +5,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import BaseModel
-from alma.directory.models import Provider
+from alma.network.models import Provider
 
 # applied -> call_booked -> approved | rejected; refused at once when pre-licensed.
 APPLIED, REFUSED, CALL_BOOKED, APPROVED, REJECTED = (

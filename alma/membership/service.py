@@ -17,7 +17,7 @@ from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
 from alma.directory import service as directory
-from alma.directory.models import License, Provider
+from alma.network.models import License, Provider
 from alma.mail import service as mail
 from alma.membership import calendar, fees
 from alma.membership.models import (

@@ -4,7 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from alma.directory.models import AGE_GROUPS
+from alma.network.models import AGE_GROUPS
 from alma.inputs import Form, WholeNumber
 
 

@@ -173,7 +173,8 @@ def leave_post():
 # --- Clients from anywhere ----------------------------------------------------------------------------
 
 def _clients(provider):
-    from alma.consultations.models import ACCEPTED, Client, ConsultationRequest
+    from alma.consultations.models import ACCEPTED, ConsultationRequest
+    from alma.network.models import Client
     from alma.membership.models import OutsideClient
 
     rows = []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from alma.billing import gateways, service
 from alma.billing.models import PAID, GatewayEvent, Invoice, Payment, Refund
 from alma.clock import today
-from alma.consultations.models import Client
+from alma.network.models import Client
 from tests.conftest import csrf_token_from, link_in
 
 

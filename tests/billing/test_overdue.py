@@ -17,8 +17,8 @@ from alma.billing import overdue
 from alma.billing import service as billing
 from alma.billing.models import Invoice, InvoiceLine
 from alma.cli import MIGRATIONS
-from alma.consultations.models import Client
-from alma.directory.models import Provider
+from alma.network.models import Client
+from alma.network.models import Provider
 from alma.insurance.models import OverdueDigest
 from alma.mail.models import OutboundEmail
 from tests import factories

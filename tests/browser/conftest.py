@@ -23,9 +23,9 @@ from werkzeug.serving import make_server
 
 from alma.db import db as database
 from alma.directory import demo, vocab
-from alma.directory.models import (
+from alma.directory.models import Listing
+from alma.network.models import (
     License,
-    Listing,
     NetworkParticipation,
     Provider,
     ProviderLanguage,
@@ -61,7 +61,8 @@ def _delete_directory():
     """Delete what the browser tests committed, so later tests start from empty tables."""
     from alma.accounts.models import EmailLink, User
     from alma.audit import AuditEvent
-    from alma.consultations.models import Client, ConsultationRequest, WaitlistEntry
+    from alma.consultations.models import ConsultationRequest, WaitlistEntry
+    from alma.network.models import Client
     from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
     from alma.billing.models import (
         CreditNote, GatewayEvent, Invoice, InvoiceLine, Payment, Refund)

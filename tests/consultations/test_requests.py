@@ -1,7 +1,8 @@
 """Sending a consultation request: the form, its rules, the emails, the client's status page."""
 import pytest
 
-from alma.consultations.models import DECLINED, PENDING, Client, ConsultationRequest, WaitlistEntry
+from alma.consultations.models import DECLINED, PENDING, ConsultationRequest, WaitlistEntry
+from alma.network.models import Client
 from alma.mail.models import OutboundEmail
 from tests import factories
 from tests.conftest import csrf_token_from, link_in

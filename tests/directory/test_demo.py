@@ -7,7 +7,8 @@ from stdnum import luhn
 
 from alma import clock
 from alma.directory import demo
-from alma.directory.models import License, Listing, NetworkParticipation, Provider, ServiceState
+from alma.directory.models import Listing
+from alma.network.models import License, NetworkParticipation, Provider, ServiceState
 from alma.jobs import registry
 from alma.mail.models import OutboundEmail
 

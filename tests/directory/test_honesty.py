@@ -5,9 +5,11 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from alma.clock import utcnow
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import ConsultationRequest
+from alma.network.models import Client
 from alma.directory import criteria, honesty, service, vocab
-from alma.directory.models import Listing, Provider
+from alma.directory.models import Listing
+from alma.network.models import Provider
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 

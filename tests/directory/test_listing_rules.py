@@ -10,7 +10,8 @@ from werkzeug.exceptions import NotFound
 
 from alma.clock import today
 from alma.directory import criteria, service, vocab
-from alma.directory.models import License, Listing, Provider
+from alma.directory.models import Listing
+from alma.network.models import License, Provider
 from tests import factories
 from tests.factories import TODAY
 

@@ -14,7 +14,8 @@ from alma.accounts import links
 from alma.cli import MIGRATIONS
 from alma.db import db, is_postgres
 from alma.directory import honesty, service
-from alma.directory.models import Listing, Provider
+from alma.directory.models import Listing
+from alma.network.models import Provider
 from alma.jobs import run_job
 from tests import factories
 from tests.conftest import csrf_token_from

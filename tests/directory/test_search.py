@@ -5,7 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from alma.directory import criteria, query, service, vocab
-from alma.directory.models import License, NetworkParticipation
+from alma.network.models import License, NetworkParticipation
 from tests import factories
 from tests.factories import TODAY
 

@@ -17,7 +17,8 @@ from alma.audit import AuditEvent
 from alma.billing import overdue
 from alma.billing.models import Invoice
 from alma.clock import today
-from alma.consultations.models import Client, ConsultationRequest
+from alma.consultations.models import ConsultationRequest
+from alma.network.models import Client
 from alma.db import db as database
 from alma.insurance import service, sessions
 from alma.insurance.models import ProgramClient, Visit

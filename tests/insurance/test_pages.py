@@ -9,7 +9,7 @@ from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.billing.models import Invoice
 from alma.clock import today
-from alma.directory.models import NetworkParticipation
+from alma.network.models import NetworkParticipation
 from alma.insurance import sandbox, service
 from alma.insurance.models import (Claim, CredentialingCase, EligibilityCheck,
                                    InsuranceEnrollment, ProgramClient, Visit)
@@ -303,7 +303,7 @@ def test_the_directory_shows_the_cost_beside_providers_in_network_through_alma(c
 
 def test_provider_collected_fees_are_not_taken_by_the_groups_checkout(app, client, db):
     from alma.billing import service as billing
-    from alma.consultations.models import Client
+    from alma.network.models import Client
 
     p = factories.provider(first_name="Fee")
     owner = Client.create(email="c@example.com", name="C Lient")
@@ -320,7 +320,7 @@ def test_provider_collected_fees_are_not_taken_by_the_groups_checkout(app, clien
 
 def test_the_provider_marks_their_own_fee_paid_and_no_one_else_can(app, client, provider):
     from alma.billing import service as billing
-    from alma.consultations.models import Client
+    from alma.network.models import Client
 
     owner = Client.create(email="c@example.com", name="C Lient")
     with app.app_context():

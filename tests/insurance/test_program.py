@@ -6,7 +6,8 @@ import time_machine
 
 from alma.billing.models import Invoice
 from alma.clock import today
-from alma.directory.models import Listing, NetworkParticipation
+from alma.directory.models import Listing
+from alma.network.models import NetworkParticipation
 from alma.insurance import benefits, service, sessions, x12
 from alma.insurance.models import (ACTIVE, APPROVED, ENDED, LEAVING, WITHDRAWN, Claim,
                                    CredentialingCase, EligibilityCheck, InsuranceEnrollment,

@@ -8,8 +8,8 @@ from pathlib import Path
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
-from alma.consultations.models import Client
-from alma.directory.models import Payer, Provider
+from alma.network.models import Client
+from alma.network.models import Payer, Provider
 from alma.insurance.models import EligibilityCheck, ProgramClient
 from tests.conftest import flask_command
 

@@ -13,7 +13,7 @@ from playhouse.migrations import Runner
 
 from alma.billing.models import Invoice, InvoiceLine
 from alma.cli import MIGRATIONS
-from alma.directory.models import Provider
+from alma.network.models import Provider
 from alma.mail.models import OutboundEmail
 from alma.membership.models import Membership
 

@@ -7,7 +7,8 @@ from stdnum import luhn
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.directory.models import License, Listing, Provider
+from alma.directory.models import Listing
+from alma.network.models import License, Provider
 from alma.membership import service
 from alma.membership.models import (APPROVED, CALL_BOOKED, REFUSED, MembershipApplication,
                                     OnboardingSlot)

@@ -5,7 +5,7 @@ from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.clock import utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 from tests.conftest import csrf_token_from, link_in
 
 PASSWORD = "a long and memorable passphrase"

@@ -5,7 +5,7 @@ import pytest
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.consultations.models import Client
+from alma.network.models import Client
 from alma.matching.models import MatchRequest
 from alma.membership.models import Membership
 from tests import factories

@@ -1,0 +1,1 @@
+"""The core's shared records: who is in the network, and the clients they see."""
