@@ -6,8 +6,8 @@ from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.network.models import Client
 from alma.db import BaseModel
+from alma.network.models import Client
 
 
 class AuditEvent(BaseModel):

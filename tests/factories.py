@@ -5,21 +5,10 @@ import itertools
 from stdnum import luhn
 
 from alma.clock import today
-
 from alma.directory import service, vocab
-from alma.network.models import (
-    Language,
-    License,
-    Modality,
-    NetworkParticipation,
-    Payer,
-    Provider,
-    ProviderLanguage,
-    ProviderModality,
-    ProviderSpecialty,
-    ServiceState,
-    Specialty,
-)
+from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
+                                 Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
+                                 ServiceState, Specialty)
 
 # The day the tests were collected on, for parameters written at import time; builders
 # read the clock when they are called, so a test that moves the clock gets rows of its day.

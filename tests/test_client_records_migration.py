@@ -9,9 +9,9 @@ from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client
 from alma.db import db as database
 from alma.matching.models import MatchRequest
+from alma.network.models import Client
 from tests import factories
 from tests.conftest import load_migration
 

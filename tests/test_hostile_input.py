@@ -21,13 +21,13 @@ from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.clock import today
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client
 from alma.db import db as database
 from alma.directory.criteria import FIELDS as SEARCH_FIELDS
 from alma.insurance import benefits, service, sessions
 from alma.insurance.models import CredentialingCase
 from alma.membership import fees
 from alma.membership.models import MembershipApplication
+from alma.network.models import Client
 from tests import factories
 
 PASSWORD = "a long and memorable passphrase"

@@ -70,6 +70,7 @@ def test_it_reverts_every_migration_and_applies_them_again(scratch_database):
 
 def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(db):
     import datetime
+
     from alma.billing import service as billing
     from alma.membership.models import Membership
     from tests import factories
@@ -90,8 +91,7 @@ def test_members_clamped_to_the_28th_and_never_invoiced_get_their_own_day_back(d
 
 
 def test_text_stored_before_input_was_cleaned_is_cleaned(db):
-    from alma.network.models import Client
-    from alma.network.models import Provider
+    from alma.network.models import Client, Provider
     from tests import factories
 
     provider = factories.provider(first_name="Zed\nOther", last_name="Lee\u202e",

@@ -19,9 +19,9 @@ import pytest
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
-from alma.network.models import Provider
 from alma.jobs import registry
 from alma.mail.models import QUEUED, SENDING, SENT, OutboundEmail
+from alma.network.models import Provider
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = str(Path(sys.executable).parent / "flask")

@@ -9,8 +9,8 @@ from alma.accounts import links, passwords, pauses
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
-from alma.network.models import Provider
 from alma.mail import service as mail
+from alma.network.models import Provider
 from alma.web import absolute_url
 
 SIGN_IN = "sign-in"

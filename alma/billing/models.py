@@ -4,13 +4,11 @@ An invoice's lines are fixed once it is issued; a credit note lowers what is
 owed, a refund gives back part of a payment. What is owed is always:
 lines - credit notes - (payments - refunds), never below zero.
 """
-from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from alma.clock import utcnow
-from alma.network.models import Client
 from alma.db import BaseModel
-from alma.network.models import Provider
+from alma.network.models import Client, Provider
 
 KINDS = {
     "membership_fee": "Membership fee",

@@ -24,12 +24,11 @@ from peewee import JOIN, IntegrityError
 from alma.billing import service as billing
 from alma.billing.models import OPEN, PAID, Invoice
 from alma.clock import today
-from alma.network.models import Client
 from alma.db import db
-from alma.network.models import Provider
 from alma.insurance.models import OverdueDigest
 from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
+from alma.network.models import Client, Provider
 
 REMIND_AFTER_DAYS = (1, 7, 14)
 PROVIDER_MAY_COLLECT_AFTER_DAYS = 60

@@ -13,22 +13,14 @@ from peewee import IntegrityError
 from alma import audit
 from alma.accounts import links
 from alma.clock import utcnow
-from alma.consultations.models import (
-    ACCEPTED,
-    DECLINED,
-    PENDING,
-    PROVIDER_DECLINE_REASONS,
-    WITHDRAWN,
-    ConsultationRequest,
-    WaitlistEntry,
-)
-from alma.network.models import Client
+from alma.consultations.models import (ACCEPTED, DECLINED, PENDING, PROVIDER_DECLINE_REASONS,
+                                       WITHDRAWN, ConsultationRequest, WaitlistEntry)
 from alma.db import db
 from alma.directory import criteria as search_criteria
 from alma.directory import service as directory
 from alma.directory import vocab
-from alma.network.models import License, ServiceState
 from alma.mail import service as mail
+from alma.network.models import Client, License, ServiceState
 from alma.web import absolute_url
 
 CLIENT_LINK = "client-status"

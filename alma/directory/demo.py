@@ -18,19 +18,9 @@ from alma import geo
 from alma.db import db, is_postgres
 from alma.directory import honesty, service, vocab
 from alma.directory.models import Listing
-from alma.network.models import (
-    Language,
-    License,
-    Modality,
-    NetworkParticipation,
-    Payer,
-    Provider,
-    ProviderLanguage,
-    ProviderModality,
-    ProviderSpecialty,
-    ServiceState,
-    Specialty,
-)
+from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
+                                 Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
+                                 ServiceState, Specialty)
 
 # Every demo provider confirmed whether they accept new clients within this many
 # days: a week before the worker would first ask them (honesty.ASK_AFTER_DAYS).

@@ -16,9 +16,9 @@ from alma.accounts import links
 from alma.clock import today, utcnow
 from alma.db import db
 from alma.directory import service
-from alma.network.models import Provider
 from alma.jobs import claim_each
 from alma.mail import service as mail
+from alma.network.models import Provider
 from alma.web import absolute_url
 
 ASK_AFTER_DAYS = 30

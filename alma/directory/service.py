@@ -10,20 +10,10 @@ from alma import clock, geo
 from alma.db import db, is_postgres
 from alma.directory import query, vocab
 from alma.directory.models import Listing
-from alma.network.models import (
-    Language,
-    License,
-    Modality,
-    NetworkParticipation,
-    Payer,
-    Provider,
-    ProviderLanguage,
-    ProviderModality,
-    ProviderSpecialty,
-    ServiceState,
-    Specialty,
-)
 from alma.jobs import stop_requested
+from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
+                                 Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
+                                 ServiceState, Specialty)
 
 # An "accepting" answer older than this is shown as possibly out of date.
 FRESH_DAYS = 30

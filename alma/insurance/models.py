@@ -6,9 +6,8 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from alma.accounts.models import User
 from alma.billing.models import Invoice
 from alma.clock import utcnow
-from alma.network.models import Client
 from alma.db import BaseModel
-from alma.network.models import Payer, Provider
+from alma.network.models import Client, Payer, Provider
 
 # Enrolment: credentialing -> active (a payer approved) -> leaving (notice given) -> ended.
 CREDENTIALING, ACTIVE, LEAVING, ENDED = "credentialing", "active", "leaving", "ended"

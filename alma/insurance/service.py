@@ -14,11 +14,11 @@ from alma import audit
 from alma.clock import today, utcnow
 from alma.db import db
 from alma.directory import service as directory
-from alma.network.models import License, NetworkParticipation, Payer, Provider
 from alma.insurance.models import (ACTIVE, APPROVED, CREDENTIALING, DENIED, ENDED, LEAVING,
                                    SUBMITTED, WITHDRAWN, CredentialingCase, InsuranceEnrollment,
                                    ProgramClient)
 from alma.mail import service as mail
+from alma.network.models import License, NetworkParticipation, Payer, Provider
 from alma.web import absolute_url
 
 NOTICE_DAYS = 30

@@ -13,16 +13,15 @@ from peewee import IntegrityError, fn
 from alma import audit
 from alma.billing import service as billing
 from alma.clock import today, utcnow
-from alma.network.models import Client
 from alma.db import db, is_postgres
-from alma.network.models import License, Payer
 from alma.insurance import benefits, x12
-from alma.insurance.models import (ATTENDED, CPT_CODES, LATE_CANCEL, NO_SHOW, Claim,
-                                   ProgramClient, Visit)
+from alma.insurance.models import (ATTENDED, CPT_CODES, LATE_CANCEL, NO_SHOW, Claim, ProgramClient,
+                                   Visit)
 from alma.insurance.responsibility import Terms, share
 from alma.insurance.service import (ProgramProblem, approved_payers, in_network_via_group,
                                     network_of)
 from alma.mail import service as mail
+from alma.network.models import Client, License, Payer
 from alma.templating import money
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")

@@ -10,12 +10,12 @@ from alma import audit
 from alma.clock import today
 from alma.consultations.inbox import provider_required
 from alma.directory import vocab
-from alma.network.models import Payer
 from alma.extensions import limiter
 from alma.insurance import benefits, service, sessions
-from alma.insurance.forms import (AnswersForm, BenefitsForm, DecisionForm, EnrolForm,
-                                  FeesForm, MoveInForm, VisitForm)
+from alma.insurance.forms import (AnswersForm, BenefitsForm, DecisionForm, EnrolForm, FeesForm,
+                                  MoveInForm, VisitForm)
 from alma.insurance.models import SUBMITTED, CredentialingCase, InsuranceEnrollment
+from alma.network.models import Payer
 from alma.team.access import me, team_required
 from alma.templating import money
 from alma.web import whole_number

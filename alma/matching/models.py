@@ -1,13 +1,12 @@
 """The Client Matching team's work: match requests, proposals to providers, opportunities."""
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client, first_name_of
 from alma.db import BaseModel
-from alma.network.models import Language, Modality, Payer, Provider, Specialty
+from alma.network.models import (Client, Language, Modality, Payer, Provider, Specialty,
+                                 first_name_of)
 
 # open: needs a proposal · proposed: a provider is deciding · matched: the client has a
 # first appointment · withdrawn: the client stopped · closed: the team closed it

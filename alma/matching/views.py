@@ -9,11 +9,11 @@ from alma.clock import utcnow
 from alma.consultations import client_links
 from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
-from alma.network.models import Provider
 from alma.extensions import limiter
 from alma.matching import service
 from alma.matching.forms import MatchForm
 from alma.matching.models import MatchRequest
+from alma.network.models import Provider
 from alma.team.access import me, team_required
 from alma.team.forms import CloseForm, ProposeForm, WorkForm
 from alma.web import whole_number

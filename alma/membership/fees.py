@@ -22,10 +22,10 @@ from alma.billing.models import OPEN, Invoice
 from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
-from alma.network.models import Provider
 from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 from alma.membership.models import Membership, MembershipPause
+from alma.network.models import Provider
 
 FEE = "membership_fee"
 DUE_AFTER_DAYS = 7

@@ -8,8 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from alma.consultations.forms import ContactForm
-from alma.network.models import GENDERS, LICENSE_LEVELS, LICENSE_TYPES
 from alma.inputs import Form, Moment, SubForm, WholeNumber
+from alma.network.models import GENDERS, LICENSE_LEVELS, LICENSE_TYPES
 
 LICENSE_ROWS = 3
 

@@ -11,11 +11,11 @@ from alma.billing.models import OPEN, Invoice
 from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
-from alma.network.models import NetworkParticipation, Payer, Provider
 from alma.insurance import service as insurance
 from alma.jobs import claim_each
 from alma.mail import service as mail
 from alma.membership.models import Membership
+from alma.network.models import NetworkParticipation, Payer, Provider
 
 
 @dataclass

@@ -17,19 +17,11 @@ from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import db
 from alma.directory import service as directory
-from alma.network.models import License, Provider
 from alma.mail import service as mail
 from alma.membership import calendar, fees
-from alma.membership.models import (
-    APPLIED,
-    APPROVED,
-    CALL_BOOKED,
-    REFUSED,
-    REJECTED,
-    ApplicationLicense,
-    MembershipApplication,
-    OnboardingSlot,
-)
+from alma.membership.models import (APPLIED, APPROVED, CALL_BOOKED, REFUSED, REJECTED,
+                                    ApplicationLicense, MembershipApplication, OnboardingSlot)
+from alma.network.models import License, Provider
 from alma.web import absolute_url
 
 APPLICANT_LINK = "applicant"

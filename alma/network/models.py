@@ -1,20 +1,10 @@
 """The network's records that every feature refers to: providers, their licences,
 networks and vocabulary, and clients as each party knows them."""
-from peewee import (
-    BooleanField,
-    CharField,
-    CompositeKey,
-    DateField,
-    DateTimeField,
-    FloatField,
-    ForeignKeyField,
-    IntegerField,
-    TextField,
-)
+from peewee import (BooleanField, CharField, CompositeKey, DateField, DateTimeField, FloatField,
+                    ForeignKeyField, IntegerField, TextField)
 
 from alma.clock import utcnow
 from alma.db import BaseModel
-
 
 LICENSE_TYPES = {
     "LCSW": "Licensed Clinical Social Worker",

@@ -4,8 +4,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from alma.network.models import AGE_GROUPS
 from alma.inputs import Form, WholeNumber
+from alma.network.models import AGE_GROUPS
 
 
 def _checkboxes(label):

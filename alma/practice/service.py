@@ -3,15 +3,8 @@ from alma import geo
 from alma.clock import today, utcnow
 from alma.db import db
 from alma.directory import service as directory
-from alma.network.models import (
-    AGE_GROUPS,
-    Language,
-    Modality,
-    ProviderLanguage,
-    ProviderModality,
-    ProviderSpecialty,
-    Specialty,
-)
+from alma.network.models import (AGE_GROUPS, Language, Modality, ProviderLanguage,
+                                 ProviderModality, ProviderSpecialty, Specialty)
 
 
 class ListingProblem(Exception):

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from alma import audit
-
 from alma.consultations.inbox import provider_required
 from alma.directory import vocab
 from alma.practice import service
@@ -174,8 +173,8 @@ def leave_post():
 
 def _clients(provider):
     from alma.consultations.models import ACCEPTED, ConsultationRequest
-    from alma.network.models import Client
     from alma.membership.models import OutsideClient
+    from alma.network.models import Client
 
     rows = []
     for request_ in (ConsultationRequest.select(ConsultationRequest, Client).join(Client)

@@ -17,10 +17,9 @@ from alma.billing import overdue
 from alma.billing import service as billing
 from alma.billing.models import Invoice, InvoiceLine
 from alma.cli import MIGRATIONS
-from alma.network.models import Client
-from alma.network.models import Provider
 from alma.insurance.models import OverdueDigest
 from alma.mail.models import OutboundEmail
+from alma.network.models import Client, Provider
 from tests import factories
 
 PASSWORD = "a long and memorable passphrase"

@@ -24,15 +24,8 @@ from werkzeug.serving import make_server
 from alma.db import db as database
 from alma.directory import demo, vocab
 from alma.directory.models import Listing
-from alma.network.models import (
-    License,
-    NetworkParticipation,
-    Provider,
-    ProviderLanguage,
-    ProviderModality,
-    ProviderSpecialty,
-    ServiceState,
-)
+from alma.network.models import (License, NetworkParticipation, Provider, ProviderLanguage,
+                                 ProviderModality, ProviderSpecialty, ServiceState)
 from tests.browser.support import HERE, in_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,18 +54,15 @@ def _delete_directory():
     """Delete what the browser tests committed, so later tests start from empty tables."""
     from alma.accounts.models import EmailLink, User
     from alma.audit import AuditEvent
+    from alma.billing.models import CreditNote, GatewayEvent, Invoice, InvoiceLine, Payment, Refund
     from alma.consultations.models import ConsultationRequest, WaitlistEntry
-    from alma.network.models import Client
-    from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
-    from alma.billing.models import (
-        CreditNote, GatewayEvent, Invoice, InvoiceLine, Payment, Refund)
-    from alma.mail.models import OutboundEmail
-    from alma.membership.models import (
-        ApplicationLicense, Membership, MembershipApplication, MembershipPause, OnboardingSlot,
-        OutsideClient)
-
     from alma.insurance.models import MODELS as INSURANCE_MODELS
     from alma.insurance.models import FeeSchedule
+    from alma.mail.models import OutboundEmail
+    from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
+    from alma.membership.models import (ApplicationLicense, Membership, MembershipApplication,
+                                        MembershipPause, OnboardingSlot, OutsideClient)
+    from alma.network.models import Client
 
     # The fee schedule is reference data from the migrations: it stays.
     committed = [m for m in reversed(INSURANCE_MODELS) if m is not FeeSchedule]

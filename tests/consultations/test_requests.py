@@ -2,8 +2,8 @@
 import pytest
 
 from alma.consultations.models import DECLINED, PENDING, ConsultationRequest, WaitlistEntry
-from alma.network.models import Client
 from alma.mail.models import OutboundEmail
+from alma.network.models import Client
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 from tests.consultations.helpers import GOOD, form_page, submit

@@ -8,9 +8,9 @@ from stdnum import luhn
 from alma import clock
 from alma.directory import demo
 from alma.directory.models import Listing
-from alma.network.models import License, NetworkParticipation, Provider, ServiceState
 from alma.jobs import registry
 from alma.mail.models import OutboundEmail
+from alma.network.models import License, NetworkParticipation, Provider, ServiceState
 
 ON = datetime.date(2026, 11, 26)
 

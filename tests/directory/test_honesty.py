@@ -6,10 +6,9 @@ from werkzeug.datastructures import MultiDict
 
 from alma.clock import utcnow
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client
 from alma.directory import criteria, honesty, service, vocab
 from alma.directory.models import Listing
-from alma.network.models import Provider
+from alma.network.models import Client, Provider
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 

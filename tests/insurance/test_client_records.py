@@ -18,16 +18,16 @@ from alma.billing import overdue
 from alma.billing.models import Invoice
 from alma.clock import today
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client
 from alma.db import db as database
 from alma.insurance import service, sessions
 from alma.insurance.models import ProgramClient, Visit
 from alma.mail.models import OutboundEmail
 from alma.matching import service as matching
 from alma.matching.models import MatchRequest
+from alma.network.models import Client
 from tests import factories
-from tests.consultations.helpers import submit
 from tests.conftest import csrf_token_from
+from tests.consultations.helpers import submit
 from tests.matching.test_matching import ask
 
 PASSWORD = "a long and memorable passphrase"

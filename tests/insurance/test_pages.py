@@ -9,10 +9,10 @@ from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.billing.models import Invoice
 from alma.clock import today
-from alma.network.models import NetworkParticipation
 from alma.insurance import sandbox, service
-from alma.insurance.models import (Claim, CredentialingCase, EligibilityCheck,
-                                   InsuranceEnrollment, ProgramClient, Visit)
+from alma.insurance.models import (Claim, CredentialingCase, EligibilityCheck, InsuranceEnrollment,
+                                   ProgramClient, Visit)
+from alma.network.models import NetworkParticipation
 from tests import factories
 from tests.conftest import csrf_token_from
 

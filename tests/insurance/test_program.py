@@ -7,12 +7,12 @@ import time_machine
 from alma.billing.models import Invoice
 from alma.clock import today
 from alma.directory.models import Listing
-from alma.network.models import NetworkParticipation
 from alma.insurance import benefits, service, sessions, x12
 from alma.insurance.models import (ACTIVE, APPROVED, ENDED, LEAVING, WITHDRAWN, Claim,
                                    CredentialingCase, EligibilityCheck, InsuranceEnrollment,
                                    ProgramClient, Visit)
 from alma.mail.models import OutboundEmail
+from alma.network.models import NetworkParticipation
 from tests import factories
 
 D = datetime.date

@@ -8,9 +8,8 @@ from pathlib import Path
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
-from alma.network.models import Client
-from alma.network.models import Payer, Provider
 from alma.insurance.models import EligibilityCheck, ProgramClient
+from alma.network.models import Client, Payer, Provider
 from tests.conftest import flask_command
 
 ROOT = Path(__file__).resolve().parents[2]

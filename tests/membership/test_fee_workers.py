@@ -13,9 +13,9 @@ from playhouse.migrations import Runner
 
 from alma.billing.models import Invoice, InvoiceLine
 from alma.cli import MIGRATIONS
-from alma.network.models import Provider
 from alma.mail.models import OutboundEmail
 from alma.membership.models import Membership
+from alma.network.models import Provider
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")

@@ -6,11 +6,10 @@ import pytest
 from alma.billing import service as billing
 from alma.billing.models import Invoice
 from alma.consultations.models import ConsultationRequest
-from alma.network.models import Client
 from alma.directory.models import Listing
-from alma.network.models import NetworkParticipation, Provider
 from alma.membership import fees, leaving
 from alma.membership.models import Membership, MembershipPause, OutsideClient
+from alma.network.models import Client, NetworkParticipation, Provider
 from tests import factories
 from tests.conftest import csrf_token_from
 

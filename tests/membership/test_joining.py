@@ -8,10 +8,10 @@ from stdnum import luhn
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.directory.models import Listing
-from alma.network.models import License, Provider
 from alma.membership import service
 from alma.membership.models import (APPROVED, CALL_BOOKED, REFUSED, MembershipApplication,
                                     OnboardingSlot)
+from alma.network.models import License, Provider
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 

@@ -5,9 +5,9 @@ import pytest
 
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.network.models import Client
 from alma.matching.models import MatchRequest
 from alma.membership.models import Membership
+from alma.network.models import Client
 from tests import factories
 from tests.conftest import csrf_token_from
 
