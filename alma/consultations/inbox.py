@@ -4,13 +4,13 @@ Every action works as a plain form (303 back to the request) and with htmx
 (the request's card re-renders in place). A provider sees a client's contact
 details only after accepting; every view of a client's request is audited.
 """
-from functools import wraps
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from alma import audit
 from alma.accounts import links
+from alma.accounts.access import provider_required
 from alma.consultations import service
 from alma.consultations.forms import DeclineForm
 from alma.consultations.models import ConsultationRequest
@@ -21,16 +21,6 @@ from alma.web import wants_partial
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 SHOW = {"waiting": True, "answered": False, "all": None}
-
-
-def provider_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.provider_id is None:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def provider_consultation_or_404(request_id):

@@ -7,8 +7,8 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from wtforms.fields.choices import SelectChoice
 
 from alma import audit
+from alma.accounts.access import me, provider_required, team_required
 from alma.clock import today
-from alma.consultations.inbox import provider_required
 from alma.directory import vocab
 from alma.extensions import limiter
 from alma.insurance import benefits, service, sessions
@@ -16,7 +16,6 @@ from alma.insurance.forms import (AnswersForm, BenefitsForm, DecisionForm, Enrol
                                   MoveInForm, VisitForm)
 from alma.insurance.models import SUBMITTED, CredentialingCase, InsuranceEnrollment
 from alma.network.models import Payer
-from alma.team.access import me, team_required
 from alma.templating import money
 from alma.web import whole_number
 

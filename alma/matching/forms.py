@@ -1,4 +1,4 @@
-"""The public "get matched" form."""
+"""The public "get matched" form, and the matching team's forms."""
 import uuid
 
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from alma.consultations.forms import ContactForm
 from alma.consultations.models import FORMATS
 from alma.directory.criteria import SELF_PAY
+from alma.inputs import Form
 from alma.network.models import GENDERS
 
 
@@ -57,3 +58,22 @@ class MatchForm(ContactForm):
                                                            vocabulary.modalities.items()))
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
+
+
+class ProposeForm(Form):
+    provider_id = HiddenField(validators=[DataRequired()])
+    why = TextAreaField("Why this provider (the client reads this)", validators=[
+        DataRequired("Tell the client why, in a sentence."), Length(max=1000)])
+
+
+class WorkForm(Form):
+    assignee = SelectField("Assigned to", validators=[Optional()])
+    notes = TextAreaField("Notes (the team only)", validators=[Optional(), Length(max=5000)])
+
+
+class CloseForm(Form):
+    outcome = SelectField("How it ended", choices=[
+        SelectChoice("matched", "The client has a first appointment"),
+        SelectChoice("withdrawn", "The client withdrew"),
+        SelectChoice("closed", "Closed for another reason")],
+        validators=[InputRequired("Choose how it ended.")])

@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 
 from alma import audit
 from alma.accounts import links
+from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.consultations import client_links
@@ -11,11 +12,9 @@ from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
 from alma.extensions import limiter
 from alma.matching import service
-from alma.matching.forms import MatchForm
+from alma.matching.forms import CloseForm, MatchForm, ProposeForm, WorkForm
 from alma.matching.models import MatchRequest
 from alma.network.models import Provider
-from alma.team.access import me, team_required
-from alma.team.forms import CloseForm, ProposeForm, WorkForm
 from alma.web import whole_number
 
 bp = Blueprint("matching", __name__)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from alma import audit
 from alma.accounts import link_pages
+from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.directory import vocab
@@ -14,7 +15,6 @@ from alma.inputs import parse_day
 from alma.membership import service
 from alma.membership.forms import ApplyForm, DecisionNotesForm, RejectForm, SlotsForm
 from alma.membership.models import APPLIED, CALL_BOOKED, MembershipApplication, OnboardingSlot
-from alma.team.access import me, team_required
 from alma.web import whole_number
 
 bp = Blueprint("membership", __name__)

@@ -7,11 +7,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from alma import audit
+from alma.accounts.access import me
 from alma.billing import overdue
 from alma.billing import service as billing
 from alma.billing.models import Invoice
 from alma.practice.views import _provider_even_if_left, bp
-from alma.team.access import me
 
 
 @bp.get("/invoices")

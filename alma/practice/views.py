@@ -6,11 +6,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from alma import audit
-from alma.consultations.inbox import provider_required
+from alma.accounts.access import me, provider_required
 from alma.directory import vocab
 from alma.practice import service
 from alma.practice.forms import ListingForm, OutsideClientForm
-from alma.team.access import me
 from alma.web import whole_number
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")

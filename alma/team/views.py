@@ -4,6 +4,7 @@ from peewee import fn
 
 from alma import audit
 from alma.accounts import service as accounts
+from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.consultations import service as consultations
 from alma.consultations.models import WaitlistEntry
@@ -11,7 +12,6 @@ from alma.directory import vocab
 from alma.directory.service import UnknownState
 from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
-from alma.team.access import me, team_required
 from alma.team.forms import InviteForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")

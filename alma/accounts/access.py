@@ -1,8 +1,8 @@
-"""Who may use which page of the team console."""
+"""Who may use a page: the team (by role) and providers, decorators for their views."""
 from functools import wraps
 
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from alma.extensions import login_manager
 
@@ -25,3 +25,14 @@ def team_required(*roles):
 
 def me():
     return current_user._get_current_object()
+
+
+def provider_required(view):
+    """Signed in as a provider."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.provider_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
