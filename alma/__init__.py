@@ -3,12 +3,24 @@ import logging
 from pathlib import Path
 
 from flask import Flask, abort
-
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from alma import assets, cli, db, errors, http, inputs, jobs, logs, security, templating, web
+from alma import (assets, cli, db, errors, health, http, inputs, logs, schedule, security,
+                  templating, web)
+from alma.accounts import views as accounts
+from alma.billing.views import bp as billing_bp
 from alma.config import ConfigError, check_can_serve, from_environment
+from alma.consultations.inbox import bp as inbox_bp
+from alma.consultations.views import bp as consultations_bp
+from alma.directory.views import bp as directory_bp
 from alma.extensions import csrf, htmx, limiter
+from alma.insurance.views import bp as insurance_bp
+from alma.mail.views import bp as dev_mail_bp
+from alma.matching.views import bp as matching_bp
+from alma.membership.views import bp as membership_bp
+from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes, on practice_bp)
+from alma.practice.views import bp as practice_bp
+from alma.team.views import bp as team_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,22 +52,9 @@ def create_app(config=None):
     assets.init_app(app, instance_path)
     errors.init_app(app)
     cli.init_app(app)
-    jobs.init_app(app)
+    schedule.init_app(app)
     templating.init_app(app)
     _refuse_to_serve_if_unsafe(app)
-
-    from alma import health
-    from alma.accounts import views as accounts
-    from alma.billing.views import bp as billing_bp
-    from alma.consultations.inbox import bp as inbox_bp
-    from alma.consultations.views import bp as consultations_bp
-    from alma.directory.views import bp as directory_bp
-    from alma.insurance.views import bp as insurance_bp
-    from alma.matching.views import bp as matching_bp
-    from alma.membership.views import bp as membership_bp
-    from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes)
-    from alma.practice.views import bp as practice_bp
-    from alma.team.views import bp as team_bp
 
     accounts.init_app(app)
     app.register_blueprint(health.bp)
@@ -70,8 +69,6 @@ def create_app(config=None):
     app.register_blueprint(billing_bp)
     app.register_blueprint(insurance_bp)
     if app.config["ALMA_ENV"] == "development":
-        from alma.mail.views import bp as dev_mail_bp
-
         app.register_blueprint(dev_mail_bp)
     cli.refuse_without_database(app)
     return app

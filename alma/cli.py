@@ -10,7 +10,14 @@ from playhouse.migrations import Runner
 
 from alma.accounts import service as accounts
 from alma.config import ConfigError, check_database
+from alma.consultations import service as consultations
 from alma.db import db
+from alma.directory import demo
+from alma.directory import service as directory
+from alma.directory.service import UnknownState
+from alma.mail import delivery
+from alma.mail.models import FAILED, OutboundEmail
+from alma.network.models import Provider, ServiceState
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -58,9 +65,6 @@ def status_command():
               help="Seed even with ALMA_ENV=production (a staging or demo site).")
 def seed_command(count, random_seed, if_empty, in_production):
     """Build a realistic demo directory: invented therapists, for development and demos."""
-    from alma.directory import demo
-    from alma.network.models import Provider
-
     if current_app.config["ALMA_ENV"] == "production" and not in_production:
         # ALMA_ENV defaults to production: a real directory would fill with invented
         # therapists, and the worker would email their made-up addresses.
@@ -84,9 +88,7 @@ directory_cli = AppGroup("directory", help="The public directory.")
 @directory_cli.command("reindex")
 def reindex_command():
     """Rebuild the search index (daily, so expired licences drop out of it)."""
-    from alma.directory import service
-
-    service.reindex()
+    directory.reindex()
     click.echo("Directory index rebuilt.")
 
 
@@ -95,7 +97,6 @@ states_cli = AppGroup("states", help="Where the network operates.")
 
 @states_cli.command("list")
 def list_states_command():
-    from alma.network.models import ServiceState
 
     for state in ServiceState.select().order_by(ServiceState.code):
         since = f"since {state.launched_on}" if state.operating else "not yet"
@@ -106,11 +107,8 @@ def list_states_command():
 @click.argument("code")
 def launch_state_command(code):
     """Start operating in the state CODE (e.g. CA)."""
-    from alma.consultations import service
-    from alma.directory.service import UnknownState
-
     try:
-        state, told = service.launch_state(code)
+        state, told = consultations.launch_state(code)
     except UnknownState as problem:
         raise click.BadParameter(str(problem), param_hint="CODE")
     click.echo(f"Alma operates in {state.name} since {state.launched_on}; "
@@ -123,8 +121,6 @@ mail_cli = AppGroup("mail", help="The outbox: what failed, and sending it again.
 @mail_cli.command("failed")
 def failed_mail_command():
     """List emails that could not be delivered."""
-    from alma.mail.models import FAILED, OutboundEmail
-
     failed = OutboundEmail.select().where(OutboundEmail.status == FAILED).order_by(
         OutboundEmail.id)
     for row in failed:
@@ -137,8 +133,6 @@ def failed_mail_command():
 @click.argument("email_id", type=int)
 def retry_mail_command(email_id):
     """Queue a failed email again (after fixing the address or the server)."""
-    from alma.mail import delivery
-
     if not delivery.retry(email_id):
         raise click.BadParameter(f"no failed email with id {email_id}", param_hint="EMAIL_ID")
     click.echo(f"Email {email_id} is queued again.")

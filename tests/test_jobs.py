@@ -7,7 +7,8 @@ from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
 from alma.db import db, is_postgres
-from alma.jobs import claim_each, registry
+from alma.jobs import claim_each
+from alma.schedule import registry
 from alma.mail import service as mail
 from alma.mail.models import QUEUED, OutboundEmail
 from alma.network.models import Provider

@@ -19,7 +19,7 @@ import pytest
 from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
-from alma.jobs import registry
+from alma.schedule import registry
 from alma.mail.models import QUEUED, SENDING, SENT, OutboundEmail
 from alma.network.models import Provider
 

@@ -8,7 +8,7 @@ from stdnum import luhn
 from alma import clock
 from alma.directory import demo
 from alma.directory.models import Listing
-from alma.jobs import registry
+from alma.schedule import registry
 from alma.mail.models import OutboundEmail
 from alma.network.models import License, NetworkParticipation, Provider, ServiceState
 

@@ -15,7 +15,7 @@ from alma.cli import MIGRATIONS
 from alma.db import db, is_postgres
 from alma.directory import honesty, service
 from alma.directory.models import Listing
-from alma.jobs import run_job
+from alma.schedule import run_job
 from alma.network.models import Provider
 from tests import factories
 from tests.conftest import csrf_token_from
