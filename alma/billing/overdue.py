@@ -17,6 +17,7 @@ self-pay session) is overdue from the day after its due date until it is paid.
 Membership fees (owed by providers) are chased in alma.membership.fees instead.
 """
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from peewee import JOIN, IntegrityError
@@ -63,6 +64,27 @@ def may_collect_directly(invoice, on):
     return (invoice.owed_by_client_id is not None and invoice.status == OPEN
             and invoice.collected_by == GROUP
             and days_overdue(invoice, on) >= PROVIDER_MAY_COLLECT_AFTER_DAYS)
+
+
+def may_mark_paid(invoice, provider, on=None):
+    """A provider records a payment made to them: their own fee, or a balance Alma handed
+    to them to collect after 60 days unpaid."""
+    if billing.paid_to_provider_directly(invoice):
+        return invoice.collecting_provider_id == provider.id
+    return (invoice.treating_provider_id == provider.id
+            and may_collect_directly(invoice, on or today()))
+
+
+def record_paid_directly(invoice, provider):
+    """The provider says their client paid them directly: it is recorded as paid."""
+    if not may_mark_paid(invoice, provider):
+        raise billing.BillingProblem(
+            "Only the provider who collects this invoice can mark it paid.")
+    due = billing.amounts(invoice).due
+    if due <= 0:
+        raise billing.BillingProblem("This invoice is paid already.")
+    return billing.record_payment(invoice, due, "direct",
+                                  f"direct:{invoice.id}:{uuid.uuid4().hex}")
 
 
 def collector_name(invoice):

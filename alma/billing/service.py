@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from alma.accounts import links
+from alma.billing import events
 from alma.billing.models import (OPEN, PAID, CreditNote, GatewayEvent, Invoice, InvoiceLine,
                                  Payment, Refund)
 from alma.clock import today, utcnow
@@ -75,7 +76,7 @@ def _settle(invoice):
         invoice.paid_at = utcnow() if status == PAID else None
         invoice.save()
         if status == PAID:
-            _after_paid(invoice)
+            events.invoice_paid.send(invoice)
     return invoice
 
 
@@ -119,27 +120,6 @@ def paid_to_provider_directly(invoice):
     return invoice.collected_by == "provider" and invoice.kind in PAID_TO_PROVIDER_DIRECTLY
 
 
-def may_mark_paid(invoice, provider, on=None):
-    """A provider records a payment made to them: their own fee, or a balance Alma handed
-    to them to collect after 60 days unpaid."""
-    from alma.billing import overdue
-
-    if paid_to_provider_directly(invoice):
-        return invoice.collecting_provider_id == provider.id
-    return (invoice.treating_provider_id == provider.id
-            and overdue.may_collect_directly(invoice, on or today()))
-
-
-def record_paid_directly(invoice, provider):
-    """The provider says their client paid them directly: it is recorded as paid."""
-    if not may_mark_paid(invoice, provider):
-        raise BillingProblem("Only the provider who collects this invoice can mark it paid.")
-    due = amounts(invoice).due
-    if due <= 0:
-        raise BillingProblem("This invoice is paid already.")
-    return record_payment(invoice, due, "direct", f"direct:{invoice.id}:{uuid.uuid4().hex}")
-
-
 def payer_email(invoice):
     if invoice.owed_by_provider_id:
         return invoice.owed_by_provider.email
@@ -181,12 +161,6 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
                    dedupe_key=f"payment:{payment.id}:receipt", invoice=invoice,
                    payment=payment, returned=max(excess, 0), url=invoice_link(invoice))
         return payment, True
-
-
-def _after_paid(invoice):
-    from alma.membership import fees  # membership builds on billing
-
-    fees.after_paid(invoice)
 
 
 def refund(payment, amount_cents, reason, gateway=None):

@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from peewee import IntegrityError
 
+from alma.billing import events
 from alma.billing import service as billing
 from alma.billing.models import OPEN, Invoice
 from alma.clock import today
@@ -163,6 +164,7 @@ def chase_unpaid(on=None):
     return done + claim_each(Provider, due, {Provider.billing_hold: True}, hold)
 
 
+@events.invoice_paid.connect
 def after_paid(invoice):
     """A paid fee lifts the hold once nothing is overdue past the grace period."""
     if invoice.kind != FEE or invoice.owed_by_provider_id is None:

@@ -36,7 +36,7 @@ def mark_paid(number):
     if invoice is None:
         abort(404)
     try:
-        billing.record_paid_directly(invoice, provider)
+        overdue.record_paid_directly(invoice, provider)
     except billing.BillingProblem as problem:
         flash(str(problem))
     else:

@@ -4,6 +4,7 @@ import datetime
 import pytest
 import time_machine
 
+from alma.billing import overdue
 from alma.billing.models import Invoice
 from alma.clock import today
 from alma.directory.models import Listing
@@ -395,10 +396,10 @@ def test_a_balance_unpaid_60_days_may_be_marked_paid_by_the_provider(app, in_pro
     invoice = Visit.get_by_id(visit.id).invoice
     with time_machine.travel(MONDAY + datetime.timedelta(days=1), tick=False), \
             pytest.raises(billing.BillingProblem):
-        billing.record_paid_directly(invoice, in_program)
+        overdue.record_paid_directly(invoice, in_program)
     later = invoice.due_on + datetime.timedelta(days=60)
     with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):
-        billing.record_paid_directly(invoice, in_program)
+        overdue.record_paid_directly(invoice, in_program)
     assert Invoice.get_by_id(invoice.id).status == "paid"
 
 
