@@ -12,7 +12,7 @@ import datetime
 from flask import current_app
 
 from alma.clock import utcnow
-from alma.consultations import service
+from alma.consultations import events, service
 from alma.consultations.models import EXPIRED, PENDING, ConsultationRequest
 from alma.jobs import claim_each
 from alma.mail import service as mail
@@ -43,9 +43,7 @@ def suggest_others(now=None):
            & (Request.created_at <= cutoff))
 
     def suggest(request):
-        from alma.matching import service as matching  # matching builds on consultations
-
-        matching.unanswered(request)
+        events.unanswered.send(request)
         if request.source == "matching":
             return  # the team picks the next provider; the client hears from them
         mail.queue("others_suggested", request.client.email,

@@ -13,6 +13,7 @@ from peewee import IntegrityError
 from alma import audit
 from alma.accounts import links
 from alma.clock import utcnow
+from alma.consultations import events
 from alma.consultations.models import (ACCEPTED, DECLINED, PENDING, PROVIDER_DECLINE_REASONS,
                                        WITHDRAWN, ConsultationRequest, WaitlistEntry)
 from alma.db import db
@@ -203,16 +204,10 @@ def _answer(request, status, actor, **changes):
     return request
 
 
-def _tell_matching(request):
-    from alma.matching import service as matching  # matching builds on consultations
-
-    matching.on_consultation_answered(request)
-
-
 def accept(request, actor=None):
     with db.atomic():
         request = _answer(request, ACCEPTED, actor)
-        _tell_matching(request)
+        events.answered.send(request)
         mail.queue("accepted", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider)
@@ -225,7 +220,7 @@ def decline(request, reason, note="", actor=None):
     with db.atomic():
         request = _answer(request, DECLINED, actor, decline_reason=reason,
                           decline_note=(note or "").strip()[:1000] or None)
-        _tell_matching(request)
+        events.answered.send(request)
         mail.queue("declined", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider,
@@ -238,11 +233,9 @@ def hand_to_matching(request, actor=None):
     with db.atomic():
         request = _answer(request, DECLINED, actor, decline_reason="not_a_fit")
         if request.source == "matching":
-            _tell_matching(request)  # the team's own match goes back to its queue
+            events.answered.send(request)  # the team's own match goes back to its queue
         else:
-            from alma.matching import service as matching
-
-            matching.from_consultation(request, "not_a_fit")
+            events.handed_over.send(request)
         mail.queue("handed_to_matching", request.client.email,
                    dedupe_key=f"consultation:{request.id}:answer",
                    request=request, client=request.client, provider=request.provider)
@@ -264,7 +257,7 @@ def withdraw(request, client):
 
 def expire(request):
     """Called by the follow-up job, which has claimed the request already."""
-    _tell_matching(request)
+    events.answered.send(request)
     mail.queue("request_expired", request.client.email,
                dedupe_key=f"consultation:{request.id}:expired",
                request=request, client=request.client, provider=request.provider,

@@ -17,6 +17,7 @@ from peewee import IntegrityError, fn
 from alma import audit, geo
 from alma.accounts import links
 from alma.clock import utcnow
+from alma.consultations import events
 from alma.consultations import service as consultations
 from alma.consultations.models import ACCEPTED, PENDING, ConsultationRequest
 from alma.db import db
@@ -231,6 +232,12 @@ def propose(match, provider, why, actor=None, via="team"):
         return request
 
 
+@events.handed_over.connect
+def _not_a_fit(request):
+    from_consultation(request, "not_a_fit")
+
+
+@events.answered.connect
 def on_consultation_answered(request):
     """A provider answered (or never did) a request the team made: back to the queue if no."""
     proposal = MatchProposal.get_or_none(MatchProposal.consultation == request.id)
@@ -250,6 +257,7 @@ def on_consultation_answered(request):
     return_to_queue(proposal.match, reason)
 
 
+@events.unanswered.connect
 def unanswered(request):
     """Three days without an answer: the team's own proposal goes back to the queue;
     a client's own request gets the team's help."""
