@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from alma.billing import overdue
 from alma.clock import utcnow
+from alma.consultations import answer_times
 from alma.consultations import jobs as consultation_jobs
 from alma.db import db
 from alma.directory import honesty
@@ -39,7 +40,7 @@ JOBS = {
     "remind-providers": (consultation_jobs.remind_providers, 300),
     "suggest-others": (consultation_jobs.suggest_others, 300),
     "expire-requests": (consultation_jobs.expire_requests, 300),
-    "refresh-answer-times": (honesty.refresh_answer_times, 6 * 3600),
+    "refresh-answer-times": (answer_times.refresh, 6 * 3600),
     "ask-to-confirm-accepting": (honesty.ask_to_confirm_accepting, 3600),
     "stop-unconfirmed-accepting": (honesty.stop_unconfirmed_accepting, 3600),
     "invoice-membership-fees": (fees.invoice_fees, 3600),

@@ -1,16 +1,12 @@
-"""Keeping listings honest: how fast providers answer, and whether they still have room.
+"""Keeping listings honest: whether providers still have room.
 
-- Each day, every provider's median time to answer a consultation request
-  over the last 90 days is recomputed (an unanswered request counts as the
-  whole time it stayed open). Results and profiles show it.
+(How fast they answer is consultations' to measure: alma/consultations/answer_times.py.)
+
 - A provider who said they accept new clients but hasn't confirmed it for 30
   days gets an email with a one-click answer; after 45 days without one they
   stop showing as accepting until they confirm.
 """
 import datetime
-import statistics
-
-from flask import current_app
 
 from alma.accounts import links
 from alma.clock import today, utcnow
@@ -23,42 +19,8 @@ from alma.web import absolute_url
 
 ASK_AFTER_DAYS = 30
 STOP_AFTER_DAYS = 45
-WINDOW_DAYS = 90
-MIN_REQUESTS = 3
 CONFIRM_LINK = "confirm-accepting"
 CONFIRM_LINK_TTL = datetime.timedelta(days=30)
-
-
-def refresh_answer_times(now=None):
-    """Recompute every provider's median answer time; returns how many providers have one."""
-    from alma.consultations.models import ConsultationRequest as Request
-
-    now = now or utcnow()
-    open_for = datetime.timedelta(days=current_app.config["EXPIRE_REQUEST_AFTER_DAYS"])
-    hours = {}
-    rows = (Request.select(Request.provider, Request.created_at, Request.answered_at,
-                           Request.status, Request.decline_reason)
-            .where(Request.created_at >= now - datetime.timedelta(days=WINDOW_DAYS))
-            .tuples())
-    for provider_id, created, answered, status, reason in rows:
-        if reason == "state_not_served" or status == "withdrawn":
-            continue  # nobody was asked to answer these
-        if answered is not None:
-            waited = answered - created
-        elif status == "expired" or now - created >= open_for:
-            waited = open_for
-        else:
-            continue  # still waiting, and not yet late
-        hours.setdefault(provider_id, []).append(waited.total_seconds() / 3600)
-    medians = {pid: round(statistics.median(v)) for pid, v in hours.items()
-               if len(v) >= MIN_REQUESTS}
-    with db.atomic():
-        Provider.update(median_answer_hours=None).where(
-            Provider.median_answer_hours.is_null(False)
-            & Provider.id.not_in(list(medians) or [0])).execute()
-        for provider_id, median in medians.items():
-            Provider.update(median_answer_hours=median).where(Provider.id == provider_id).execute()
-    return len(medians)
 
 
 def ask_to_confirm_accepting(on=None):

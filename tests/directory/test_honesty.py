@@ -5,6 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from alma.clock import utcnow
+from alma.consultations import answer_times
 from alma.consultations.models import ConsultationRequest
 from alma.directory import criteria, honesty, service, vocab
 from alma.directory.models import Listing
@@ -38,7 +39,7 @@ def test_it_shows_how_fast_a_provider_usually_answers(app, client, maya):
     for hours in (2, 10, 30):
         ask(maya, hours)
     with app.app_context():
-        assert honesty.refresh_answer_times(now=NOW) == 1
+        assert answer_times.refresh(now=NOW) == 1
     assert Provider.get_by_id(maya.id).median_answer_hours == 10
     assert "Usually answers within a day" in client.get(
         f"/providers/{maya.slug}").get_data(as_text=True)
@@ -51,7 +52,7 @@ def test_unanswered_requests_count_against_the_answer_time(app, maya):
     ask(maya, None, days_ago=15)  # open for more than 14 days: as good as unanswered
     ask(maya, None, days_ago=1)  # still within its time: not counted
     with app.app_context():
-        honesty.refresh_answer_times(now=NOW)
+        answer_times.refresh(now=NOW)
     assert Provider.get_by_id(maya.id).median_answer_hours == 14 * 24
     assert Provider.get_by_id(maya.id).answers_within == "14 days"
 
@@ -60,7 +61,7 @@ def test_it_says_nothing_with_too_few_requests(app, maya):
     ask(maya, 2)
     ask(maya, 3)
     with app.app_context():
-        assert honesty.refresh_answer_times(now=NOW) == 0
+        assert answer_times.refresh(now=NOW) == 0
     assert Provider.get_by_id(maya.id).median_answer_hours is None
 
 
