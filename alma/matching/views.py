@@ -13,7 +13,7 @@ from alma.directory.criteria import SELF_PAY
 from alma.extensions import limiter
 from alma.matching import service
 from alma.matching.forms import CloseForm, MatchForm, ProposeForm, WorkForm
-from alma.matching.models import MatchRequest
+from alma.matching.models import MatchOpportunity, MatchRequest
 from alma.network.models import Provider
 from alma.web import whole_number
 
@@ -103,8 +103,6 @@ def opportunity(token):
         link = links.check(token, service.OPPORTUNITY_LINK)
     except links.LinkProblem as problem:
         return client_links.link_problem(problem)
-    from alma.matching.models import MatchOpportunity
-
     chance = MatchOpportunity.get_by_id(link.subject_id)
     return render_template("matching/opportunity.html", chance=chance,
                            state=vocab.current().states.get(chance.match.state))

@@ -7,7 +7,13 @@ from flask_login import current_user, login_required
 
 from alma import audit
 from alma.accounts.access import me, provider_required
+from alma.billing.models import Invoice
+from alma.billing.service import amounts_for
+from alma.consultations.models import ACCEPTED, ConsultationRequest
 from alma.directory import vocab
+from alma.membership import fees, leaving
+from alma.membership.models import Membership, OutsideClient
+from alma.network.models import Client
 from alma.practice import service
 from alma.practice.forms import ListingForm, OutsideClientForm
 from alma.web import whole_number
@@ -73,8 +79,6 @@ def visibility():
 # --- Billing: the membership fee, pauses, cancelling --------------------------------------------
 
 def _membership():
-    from alma.membership.models import Membership
-
     membership = Membership.get_or_none(Membership.provider == _provider().id)
     if membership is None:
         abort(404)
@@ -82,10 +86,6 @@ def _membership():
 
 
 def _billing_page(plan=None, kind=None, months=None, problem=None, status=200):
-    from alma.billing.models import Invoice
-    from alma.billing.service import amounts_for
-    from alma.membership import fees
-
     membership = _membership()
     invoices = list(Invoice.select().where(Invoice.owed_by_provider == _provider().id)
                     .order_by(Invoice.issued_on.desc()))
@@ -107,8 +107,6 @@ def billing():
 @bp.post("/billing/pause")
 @provider_required
 def pause():
-    from alma.membership import fees
-
     months = whole_number(request.form.get("months")) or 0
     membership = _membership()
     try:
@@ -125,8 +123,6 @@ def pause():
 @bp.post("/billing/cancel")
 @provider_required
 def cancel():
-    from alma.membership import fees
-
     membership = _membership()
     try:
         if request.form.get("confirm") == "1":
@@ -144,8 +140,6 @@ def cancel():
 @bp.get("/leave")
 @provider_required
 def leave():
-    from alma.membership import leaving
-
     provider = _provider()
     return render_template("practice/leave.html", provider=provider,
                            outcomes=leaving.payer_outcomes(provider),
@@ -155,8 +149,6 @@ def leave():
 @bp.post("/leave")
 @provider_required
 def leave_post():
-    from alma.membership import leaving
-
     provider = _provider()
     if request.form.get("confirm") != provider.email:
         flash("To leave, type your email address exactly as shown.")
@@ -171,10 +163,6 @@ def leave_post():
 # --- Clients from anywhere ----------------------------------------------------------------------------
 
 def _clients(provider):
-    from alma.consultations.models import ACCEPTED, ConsultationRequest
-    from alma.membership.models import OutsideClient
-    from alma.network.models import Client
-
     rows = []
     for request_ in (ConsultationRequest.select(ConsultationRequest, Client).join(Client)
                      .where((ConsultationRequest.provider == provider.id)
@@ -210,8 +198,6 @@ def _clients_page(provider, form, status=200):
 @bp.post("/clients")
 @login_required
 def add_client():
-    from alma.membership.models import OutsideClient
-
     provider = _provider_even_if_left()
     form = OutsideClientForm()
     if not form.validate():
@@ -252,9 +238,6 @@ def clients_csv():
 @bp.get("/invoices.csv")
 @login_required
 def invoices_csv():
-    from alma.billing.models import Invoice
-    from alma.billing.service import amounts_for
-
     provider = _provider_even_if_left()
     invoices = Invoice.select().where((Invoice.owed_by_provider == provider.id)
                                       | (Invoice.collecting_provider == provider.id))
