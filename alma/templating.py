@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 from flask import request
 from markupsafe import Markup, escape
 
+from alma.web import absolute_url
+
 _options_html = {}
 
 
@@ -74,8 +76,6 @@ def plural(count, singular, plural_form=None):
 
 def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
-    from alma.web import absolute_url
-
     app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options,
                                   described_by=described_by, absolute_url=absolute_url,
                                   timedelta=datetime.timedelta)

@@ -12,6 +12,7 @@ import unicodedata
 
 from faker.providers.person.en_US import Provider as Names
 from peewee import fn
+from psycopg2.extras import execute_values
 from stdnum import luhn
 
 from alma import geo
@@ -129,8 +130,6 @@ def _bulk(model, fields, rows):
     table = model._meta.table_name
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     if is_postgres():
-        from psycopg2.extras import execute_values
-
         execute_values(db.cursor(), f'INSERT INTO "{table}" ({columns}) VALUES %s', rows,
                        page_size=1000)
     else:
