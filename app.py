@@ -1,4 +1,4 @@
 """The one entry point for flask, gunicorn and the worker."""
-from alma import create_app
+from alma.factory import create_app
 
 app = create_app()

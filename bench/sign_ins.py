@@ -42,7 +42,7 @@ from tests import http_client  # noqa: E402
 BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple"
 SEED = """
-from alma import create_app
+from alma.factory import create_app
 from alma.accounts import passwords
 from alma.accounts.models import User
 app = create_app()

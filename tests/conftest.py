@@ -23,7 +23,7 @@ os.environ.setdefault("ALMA_LOG_REQUESTS", "0")
 
 import pytest  # noqa: E402
 
-from alma import create_app  # noqa: E402
+from alma.factory import create_app  # noqa: E402
 from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402

@@ -335,7 +335,7 @@ def test_a_slow_query_never_stops_the_other_requests_of_a_gevent_worker(app):
     # PostgreSQL, and every other greenlet (/healthz too) waits behind one slow query.
     if not is_postgres():
         pytest.skip("PostgreSQL's driver; SQLite runs in the process")
-    setup = """from alma import create_app
+    setup = """from alma.factory import create_app
 from alma.db import db
 app = create_app({"DATABASE_URL": sys.argv[1], "ALMA_ENV": "test"})"""
     work = """with app.app_context():

@@ -342,7 +342,7 @@ def test_a_user_who_is_not_a_provider_is_refused(app, client, people):
 # --- Real workers at once -------------------------------------------------------------------------
 
 WORKER = ("import datetime, sys\n"
-          "from alma import create_app\n"
+          "from alma.factory import create_app\n"
           "from alma.billing import overdue\n"
           "from alma.db import db\n"
           "app = create_app()\n"

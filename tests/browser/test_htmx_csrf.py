@@ -12,7 +12,7 @@ from flask import Blueprint, render_template_string
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from alma import create_app
+from alma.factory import create_app
 from alma.db import db as database
 
 PAGE = """{% extends "base.html" %}

@@ -1,0 +1,1 @@
+"""The public directory: search, profiles, and keeping listings honest."""

@@ -1,0 +1,85 @@
+"""The layers of docs/ARCHITECTURE.md hold: checked by import-linter's contracts (.importlinter),
+which must also fail when a circle is put back."""
+import ast
+import configparser
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = Path(sys.executable).parent / "lint-imports"
+# Imported where they are used, so that a process that never needs them never loads them.
+LAZY_THIRD_PARTY = {"stripe", "requests", "urllib3", "pyx12"}
+
+
+def lint(tree):
+    return subprocess.run([str(LINT), "--no-cache"], cwd=tree, capture_output=True, text=True,
+                          timeout=300)
+
+
+def copy_of_the_code(tmp_path):
+    shutil.copytree(ROOT / "alma", tmp_path / "alma",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
+    return tmp_path
+
+
+def test_the_import_contracts_are_kept():
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_contracts_fail_when_the_money_core_imports_a_feature_again(tmp_path):
+    tree = copy_of_the_code(tmp_path)
+    service = tree / "alma" / "billing" / "service.py"
+    service.write_text(service.read_text() + "\nfrom alma.membership import fees  # noqa\n")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "alma.billing is not allowed to import alma.membership" in result.stdout
+    assert "No cycles are allowed in alma" in result.stdout
+
+
+def test_the_contracts_fail_on_a_circle_inside_a_function_too(tmp_path):
+    tree = copy_of_the_code(tmp_path)
+    service = tree / "alma" / "consultations" / "service.py"
+    service.write_text(service.read_text() + "\n\ndef _hidden():\n"
+                       "    from alma.matching import service  # noqa\n")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "alma.consultations is not allowed to import alma.matching" in result.stdout
+
+
+def test_no_module_of_the_app_is_imported_inside_a_function():
+    hidden = []
+    for path in sorted((ROOT / "alma").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom):
+                    names = [inner.module or ""]
+                elif isinstance(inner, ast.Import):
+                    names = [alias.name for alias in inner.names]
+                else:
+                    continue
+                for name in names:
+                    if name.split(".")[0] not in LAZY_THIRD_PARTY:
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno} {name}")
+    assert not hidden, "\n".join(hidden)
+
+
+def test_every_package_has_its_layer_and_its_line_in_the_architecture():
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    layered = set(re.findall(r"alma\.(\w+)", config["importlinter:contract:layers"]["layers"]))
+    packages = {path.stem if path.is_file() else path.name
+                for path in (ROOT / "alma").iterdir()
+                if (path.suffix == ".py" and path.stem != "__init__")
+                or (path / "__init__.py").exists()}
+    assert packages - layered == set(), "give each package its layer in .importlinter"
+    assert layered - packages == set(), ".importlinter names a package that is gone"
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    missing = {name for name in packages if f"alma/{name}" not in architecture}
+    assert not missing, f"docs/ARCHITECTURE.md says nothing of {sorted(missing)}"
