@@ -1,141 +1,23 @@
-"""The directory in a real browser: searching in place, history, no-JS, accessibility, phones.
+"""The directory in a real browser: searching in place, history, no-JS, problems, profiles.
 
 Expected results come from the same committed demo directory the server
 reads, through the directory's own search service, so no count is hard-coded.
 """
+import contextlib
 import re
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-from werkzeug.datastructures import MultiDict
 
-from alma.directory import criteria as search_criteria
-from alma.directory import service, vocab
-from tests.browser.support import SCREENS, in_app
-
-RESULT_LINKS = ".results .card h3 a"
-
-
-# --- What the directory holds ----------------------------------------------------------
-
-@dataclass
-class Expected:
-    """What a search for `args` should show on its page of results."""
-    args: dict
-    total: int
-    names: list
-    slugs: list
-    count: re.Pattern   # the text of #result-count
-
-
-def _count_pattern(criteria, found):
-    if criteria.state_not_served:
-        name = re.escape(criteria.state.name)
-        return re.compile(rf"^No therapists: Alma doesn't operate in {name} yet\.$")
-    if found.total == 0:
-        return re.compile(r"^No therapists match this search\.$")
-    showing = ""
-    if found.pages > 1:
-        showing = rf" Showing {found.first_index}–{found.last_index}\."
-    return re.compile(rf"^{found.total:,} therapists? match(es)?\.{showing}$")
-
-
-def expected(app, **args):
-    def work():
-        criteria = search_criteria.parse(MultiDict(args), vocab.current())
-        assert not criteria.problems, criteria.problems
-        found = service.search(criteria, page_size=app.config["DIRECTORY_PAGE_SIZE"],
-                               cap=app.config["DIRECTORY_RESULT_CAP"])
-        return Expected(args, found.total, [r.provider.full_name for r in found.results],
-                        [r.provider.slug for r in found.results],
-                        _count_pattern(criteria, found))
-    return in_app(app, work)
-
-
-@dataclass
-class Facts:
-    everyone: Expected       # /providers, no filters
-    everyone_page_2: Expected
-    state: str               # the state with the most therapists
-    in_state: Expected
-    payer: str               # the payer with most therapists in that state, not all of them
-    with_payer: Expected
-    busiest_payer: str       # the payer with most therapists anywhere: several pages of them
-    busiest_payer_page_2: Expected
-    word: str                # a last name that narrows the unfiltered search
-    with_word: Expected
-    nothing: Expected        # a search that finds no one
+from tests.browser.directory_expected import (RESULT_LINKS, assert_not_reloaded, describe_focus,
+                                              expect_results, expected, gather_facts, mark_page,
+                                              query_of, result_names)
 
 
 @pytest.fixture(scope="module")
 def facts(app, live_server):
-    states = in_app(app, lambda: list(vocab.current().operating_states()))
-    by_state = sorted((expected(app, state=code) for code in states),
-                      key=lambda e: (-e.total, e.args["state"]))
-    in_state = by_state[0]
-    state = in_state.args["state"]
-    payers = in_app(app, lambda: list(vocab.current().payers))
-    with_payers = sorted((e for e in (expected(app, state=state, payment=slug) for slug in payers)
-                          if 0 < e.total < in_state.total),
-                         key=lambda e: (-e.total, e.args["payment"]))
-    assert with_payers, f"no payer narrows the search in {state}"
-    busiest_payer = sorted((expected(app, payment=slug) for slug in payers),
-                           key=lambda e: (-e.total, e.args["payment"]))[0].args["payment"]
-    everyone = expected(app)
-    word, with_word = None, None
-    for full_name in everyone.names:
-        candidate = full_name.split()[-1]
-        if candidate.isalpha():
-            found = expected(app, q=candidate)
-            if 0 < found.total < everyone.total:
-                word, with_word = candidate, found
-                break
-    facts = Facts(
-        everyone=everyone,
-        everyone_page_2=expected(app, page="2"),
-        state=state,
-        in_state=in_state,
-        payer=with_payers[0].args["payment"],
-        with_payer=with_payers[0],
-        busiest_payer=busiest_payer,
-        busiest_payer_page_2=expected(app, payment=busiest_payer, page="2"),
-        word=word,
-        with_word=with_word,
-        nothing=expected(app, q="zzyzxqk"),
-    )
-    # The demo directory is big enough for every test below.
-    assert facts.everyone.total > app.config["DIRECTORY_PAGE_SIZE"], "paging needs a second page"
-    assert facts.busiest_payer_page_2.names, "paging needs a second page"
-    assert facts.with_word is not None
-    assert facts.nothing.total == 0
-    return facts
-
-
-# --- Helpers ----------------------------------------------------------------------------
-
-def result_names(page):
-    return page.locator(RESULT_LINKS).all_inner_texts()
-
-
-def query_of(page):
-    return parse_qsl(urlsplit(page.url).query, keep_blank_values=True)
-
-
-def mark_page(page):
-    """Set a marker that only survives if the page is never reloaded."""
-    page.evaluate("window.__stillTheSamePage = true")
-
-
-def assert_not_reloaded(page):
-    assert page.evaluate("window.__stillTheSamePage === true"), "the page was reloaded"
-
-
-def expect_results(page, wanted):
-    expect(page.locator("#result-count")).to_have_text(wanted.count)
-    expect(page.locator(RESULT_LINKS)).to_have_text(wanted.names)
+    return gather_facts(app)
 
 
 # --- Searching with JavaScript ----------------------------------------------------------
@@ -262,7 +144,11 @@ def test_it_shows_the_new_page_from_its_top_after_paging_in_place(page, facts):
     expect_results(page, facts.everyone_page_2)
     first_new_result = page.locator(RESULT_LINKS).first
     faults = []
-    if _describe_focus(page) == "body":
+    # Focus moves once htmx has settled the new results, a moment after they show.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "document.activeElement && document.activeElement !== document.body", timeout=5000)
+    if describe_focus(page) == "body":
         faults.append("focus was lost to the start of the document")
     if not first_new_result.evaluate("""link => {
             const box = link.getBoundingClientRect();
@@ -390,140 +276,3 @@ def test_it_has_no_broken_links(page, facts, name):
               ((target, page.request.get(target).status) for target in targets)
               if status != 200]
     assert not broken, broken
-
-
-# --- Accessibility ----------------------------------------------------------------------
-
-AXE_PAGES = {
-    "home": "/",
-    "search": "/providers",
-    "search with more filters open": "/providers?state=CA&payment=aetna&zip=94110",
-    "profile": None,            # the first result's profile
-    "search with a problem": "/providers?zip=abc&state=CA",
-    "no results": "/providers?q=zzyzxqk",
-    "not found": "/providers/no-such-therapist",
-}
-
-
-def check_axe(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
-@pytest.mark.parametrize("name", list(AXE_PAGES))
-def test_it_has_no_axe_violations(page, page_problems, facts, name):
-    path = AXE_PAGES[name] or f"/providers/{facts.everyone.slugs[0]}"
-    if name == "not found":
-        page_problems.allow(r"status of 404", "the test asks for a page that doesn't exist")
-    response = page.goto(path)
-    assert response.status == (404 if name == "not found" else 200)
-    if name == "search with more filters open":
-        more = page.locator("details.more-filters")
-        if more.get_attribute("open") is None:
-            more.locator("summary").click()
-        expect(more).to_have_attribute("open", "")
-        expect(page.locator("#zip")).to_be_visible()
-    if name == "no results":
-        expect(page.locator(".empty")).to_be_visible()
-    check_axe(page)
-
-
-def test_it_has_no_axe_violations_after_updating_results_in_place(page, facts):
-    page.goto("/providers")
-    page.select_option("#state", facts.state)
-    expect_results(page, facts.in_state)
-    check_axe(page)
-
-
-# --- Keyboard ---------------------------------------------------------------------------
-
-def _describe_focus(page):
-    return page.evaluate("""() => {
-        const e = document.activeElement;
-        if (!e || e === document.body) return "body";
-        if (e.id) return "#" + e.id;
-        if (e.tagName === "A") return "a " + e.getAttribute("href");
-        return e.tagName.toLowerCase() + " " + e.textContent.trim();
-    }""")
-
-
-def test_it_lets_keyboard_users_skip_to_the_main_content(page):
-    page.goto("/providers")
-    skip = page.get_by_role("link", name="Skip to main content")
-
-    page.keyboard.press("Tab")
-    expect(skip).to_be_focused()
-    box = skip.bounding_box()
-    assert box and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
-
-    page.keyboard.press("Enter")
-    expect(page.locator("main")).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(page.locator("#q")).to_be_focused()
-
-
-def test_it_reaches_the_filters_and_the_first_result_with_tab_alone(page, facts):
-    page.goto("/providers")
-    first_result = f"a /providers/{facts.everyone.slugs[0]}"
-    visited = []
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        visited.append(_describe_focus(page))
-        if visited[-1] == first_result:
-            break
-    assert visited[-1] == first_result, visited
-    assert visited[0] == "a #main", visited
-    wanted = ["#q", "#state", "#payment", "#accepting", "summary More filters",
-              "button Show therapists", "#sort"]
-    assert [v for v in visited if v in wanted] == wanted, visited
-
-
-def test_it_updates_results_when_the_state_is_changed_with_the_keyboard(page, app, facts):
-    page.goto("/providers")
-    expect_results(page, facts.everyone)
-    mark_page(page)
-    state = page.locator("#state")
-    next_state = state.locator("option").nth(1).get_attribute("value")
-    wanted = expected(app, state=next_state)
-
-    state.focus()
-    page.keyboard.press("ArrowDown")
-
-    expect(state).to_have_value(next_state)
-    expect(page).to_have_url(re.compile(rf"[?&]state={next_state}(&|$)"))
-    expect_results(page, wanted)
-    expect(state).to_be_focused()
-    assert_not_reloaded(page)
-
-
-def test_it_keeps_focus_on_the_sort_menu_when_results_are_reordered(page, app, facts):
-    page.goto(f"/providers?state={facts.state}")
-    expect_results(page, facts.in_state)
-    wanted = expected(app, state=facts.state, sort="price")
-
-    page.locator("#sort").focus()
-    page.keyboard.press("ArrowDown")
-
-    expect(page).to_have_url(re.compile(r"[?&]sort=price(&|$)"))
-    expect_results(page, wanted)
-    expect(page.locator("#sort")).to_have_value("price")
-    expect(page.locator("#sort")).to_be_focused()
-
-
-# --- Small screens ----------------------------------------------------------------------
-
-PHONE_PAGES = {
-    "search": "/providers",
-    "search-with-problems": "/providers?state=CA&payment=aetna&zip=abc",
-    "profile": None,
-}
-
-
-@pytest.mark.parametrize("name", list(PHONE_PAGES))
-def test_it_fits_a_360px_screen_without_sideways_scrolling(phone_page, facts, name):
-    path = PHONE_PAGES[name] or f"/providers/{facts.everyone.slugs[0]}"
-    phone_page.goto(path)
-    SCREENS.mkdir(exist_ok=True)
-    phone_page.screenshot(path=SCREENS / f"{name}-360.png", full_page=True)
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{path} is {width}px wide on a 360px screen"
