@@ -83,3 +83,12 @@ def test_every_package_has_its_layer_and_its_line_in_the_architecture():
     architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     missing = {name for name in packages if f"alma/{name}" not in architecture}
     assert not missing, f"docs/ARCHITECTURE.md says nothing of {sorted(missing)}"
+
+
+def test_the_contracts_fail_on_a_circle_between_the_modules_of_a_package(tmp_path):
+    tree = copy_of_the_code(tmp_path)
+    service = tree / "alma" / "billing" / "service.py"
+    service.write_text(service.read_text() + "\nfrom alma.billing import overdue  # noqa\n")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "No cycles are allowed in alma.billing." in result.stdout
