@@ -9,18 +9,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from alma import (assets, cli, db, errors, health, http, inputs, logs, schedule, security,
                   templating, web)
 from alma.accounts import views as accounts
+from alma.benefits.views import bp as benefits_bp
 from alma.billing.views import bp as billing_bp
+from alma.claims.views import bp as claims_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
 from alma.consultations.views import bp as consultations_bp
 from alma.directory.views import bp as directory_bp
 from alma.extensions import csrf, htmx, limiter
-from alma.insurance.views import bp as insurance_bp
 from alma.mail.views import bp as dev_mail_bp
 from alma.matching.views import bp as matching_bp
 from alma.membership.views import bp as membership_bp
 from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes, on practice_bp)
 from alma.practice.views import bp as practice_bp
+from alma.program.credentialing_views import bp as credentialing_bp
+from alma.program.views import bp as program_bp
 from alma.team.views import bp as team_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +71,10 @@ def create_app(config=None):
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(billing_bp)
-    app.register_blueprint(insurance_bp)
+    app.register_blueprint(benefits_bp)
+    app.register_blueprint(program_bp)
+    app.register_blueprint(credentialing_bp)
+    app.register_blueprint(claims_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
     cli.refuse_without_database(app)

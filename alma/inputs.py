@@ -151,6 +151,13 @@ class Money(DecimalField):
         self.data = decimal.Decimal(text)
 
 
+def cents(amount):
+    """A Money field's dollars (a Decimal, or None) as integer cents, to the nearest cent."""
+    if amount is None:
+        return None
+    return int((amount * 100).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
 class WholeNumber(IntegerField):
     """A whole number typed with ASCII digits (int() would take "١٢" and "１２" too)."""
 

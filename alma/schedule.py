@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
+from alma.benefits import checks as benefit_checks
 from alma.billing import overdue
 from alma.clock import utcnow
 from alma.consultations import answer_times
@@ -22,11 +23,11 @@ from alma.consultations import jobs as consultation_jobs
 from alma.db import db
 from alma.directory import honesty
 from alma.directory import service as directory
-from alma.insurance import benefits as insurance_benefits
-from alma.insurance import service as insurance
 from alma.jobs import stop_on_signals, stop_requested
 from alma.mail import delivery
 from alma.membership import fees, leaving
+from alma.program import clients as program_clients
+from alma.program import opting_out
 
 log = logging.getLogger("alma.jobs")
 
@@ -47,9 +48,9 @@ JOBS = {
     "chase-unpaid-fees": (fees.chase_unpaid, 3600),
     "end-cancelled-memberships": (leaving.end_cancelled_memberships, 3600),
     "overdue-invoices": (overdue.run, 3600),
-    "end-program-opt-outs": (insurance.end_opted_out, 3600),
-    "recheck-program-benefits": (insurance_benefits.recheck_program_clients, 6 * 3600),
-    "forget-visitor-checks": (insurance_benefits.forget_visitor_checks, 24 * 3600),
+    "end-program-opt-outs": (opting_out.end_opted_out, 3600),
+    "recheck-program-benefits": (program_clients.recheck_program_clients, 6 * 3600),
+    "forget-visitor-checks": (benefit_checks.forget_visitor_checks, 24 * 3600),
     "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
 }
 

@@ -19,15 +19,17 @@ from wtforms.fields.core import UnboundField
 from alma import inputs
 from alma.accounts import passwords
 from alma.accounts.models import User
+from alma.benefits import checks
+from alma.claims import sessions
 from alma.clock import today
 from alma.consultations.models import ConsultationRequest
 from alma.db import db as database
 from alma.directory.criteria import FIELDS as SEARCH_FIELDS
-from alma.insurance import benefits, service, sessions
-from alma.insurance.models import CredentialingCase
 from alma.membership import fees
 from alma.membership.models import MembershipApplication
 from alma.network.models import Client
+from alma.program import clients, credentialing, enrolment
+from alma.program.models import CredentialingCase
 from tests import factories
 
 PASSWORD = "a long and memorable passphrase"
@@ -71,20 +73,20 @@ def world(app, db):
                         password_hash=passwords.hash_password(PASSWORD))
     with app.test_request_context():
         fees.start(provider)
-        service.enroll(provider, "12345678", today() - datetime.timedelta(days=5), "CPH",
+        enrolment.enroll(provider, "12345678", today() - datetime.timedelta(days=5), "CPH",
                        today() + datetime.timedelta(days=200), True)
         for case in CredentialingCase.select():
-            for field in service.CHECKLIST:
+            for field in credentialing.CHECKLIST:
                 setattr(case, field, True)
             case.save()
-            service.approve(case, today() - datetime.timedelta(days=30), admin)
-        program_client = sessions.move_in(provider, {
+            credentialing.approve(case, today() - datetime.timedelta(days=30), admin)
+        program_client = clients.move_in(provider, {
             "first_name": "Sam", "last_name": "Rivera", "email": "sam@example.com",
             "date_of_birth": datetime.date(1990, 4, 2), "gender": "U",
             "member_id": "ALMA-ACTIVE-COPAY", "payer": factories.payer("unitedhealthcare"),
             "address": "12 Elm St", "city": "Oakland", "state": "CA", "zip": "94607",
             "diagnosis_code": "F41.1"}, tell=False)
-        check = benefits.check_for_program_client(program_client)
+        check = checks.check_for_program_client(program_client)
         check.checked_at -= datetime.timedelta(days=5)
         check.save()
         visit = sessions.log_visit(provider, program_client, today(), "90834", True,

@@ -107,4 +107,17 @@ class GatewayEvent(BaseModel):
     received_at = DateTimeField(default=utcnow)
 
 
-MODELS = [Invoice, InvoiceLine, Payment, Refund, CreditNote, GatewayEvent]
+class OverdueDigest(BaseModel):
+    """At most one overdue-invoice digest per provider per day (the unique row is the claim)."""
+
+    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    sent_on = DateField()
+    # Which invoices, at which reminder, it reported: a digest only goes when this changes.
+    summary = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("provider", "sent_on"), True),)
+
+
+MODELS = [Invoice, InvoiceLine, Payment, Refund, CreditNote, GatewayEvent, OverdueDigest]

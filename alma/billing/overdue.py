@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from peewee import JOIN, IntegrityError
 
 from alma.billing import service as billing
-from alma.billing.models import OPEN, PAID, Invoice
+from alma.billing.models import OPEN, PAID, Invoice, OverdueDigest
 from alma.clock import today
 from alma.db import db
-from alma.insurance.models import OverdueDigest
 from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 from alma.network.models import Client, Provider

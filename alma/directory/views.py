@@ -1,10 +1,11 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from alma.accounts import links
+from alma.benefits import checks as benefit_checks
+from alma.benefits.estimates import costs_for
 from alma.directory import criteria as search_criteria
 from alma.directory import honesty, service, vocab
 from alma.extensions import limiter
@@ -43,13 +44,10 @@ def profile(slug):
 
 def _costs(provider_ids):
     """The visitor's benefit check (if they made one) and their cost with each provider."""
-    from alma.insurance import benefits
-    from alma.insurance.views import BROWSER_KEY
-
-    check = benefits.for_browser(session.get(BROWSER_KEY))
+    check = benefit_checks.for_this_browser()
     if check is None:
         return None, {}
-    return check, benefits.costs_for(check, provider_ids)
+    return check, costs_for(check, provider_ids)
 
 
 def _search_we_came_from():

@@ -11,11 +11,11 @@ from alma.billing.models import OPEN, Invoice
 from alma.clock import today
 from alma.db import db
 from alma.directory import service as directory
-from alma.insurance import service as insurance
 from alma.jobs import claim_each
 from alma.mail import service as mail
 from alma.membership.models import Membership
 from alma.network.models import NetworkParticipation, Payer, Provider
+from alma.program import opting_out
 
 
 @dataclass
@@ -54,7 +54,7 @@ def leave(provider, on=None):
         Membership.update(left_on=on).where((Membership.provider == provider.id)
                                             & Membership.left_on.is_null()).execute()
         outcomes = payer_outcomes(provider, on)
-        insurance.end_on_leaving_network(provider, on)
+        opting_out.end_on_leaving_network(provider, on)
         (NetworkParticipation.update(ends_on=on)
          .where((NetworkParticipation.provider == provider.id)
                 & (NetworkParticipation.via == "group")

@@ -1,5 +1,6 @@
 """The network's records that every feature refers to: providers, their licences,
-networks and vocabulary, and clients as each party knows them."""
+networks and vocabulary, clients as each party knows them, and program clients'
+insurance."""
 from peewee import (BooleanField, CharField, CompositeKey, DateField, DateTimeField, FloatField,
                     ForeignKeyField, IntegerField, TextField)
 
@@ -272,6 +273,43 @@ Client.add_index(Client.index(Client.email, unique=True, name="client_email_self
                  .where(Client.known_by.is_null()))
 
 
+class ProgramClient(BaseModel):
+    """A provider's client whose sessions are billed to their insurer through the group:
+    the client's insurance as their provider recorded it.
+
+    Here with the clients, below the features, because three of them refer to it: the
+    program moves clients in and out, benefits checks their coverage (a check belongs to
+    a program client or to a visitor's browser), and claims bills their sessions.
+    """
+
+    provider = ForeignKeyField(Provider, backref="program_clients", on_delete="CASCADE")
+    client = ForeignKeyField(Client, backref="program_memberships", on_delete="RESTRICT")
+    payer = ForeignKeyField(Payer, on_delete="RESTRICT")
+    member_id = CharField(max_length=40)
+    first_name = CharField()
+    last_name = CharField()
+    date_of_birth = DateField()
+    gender = CharField(max_length=1, default="U")  # F, M or U, as a claim carries it
+    address = CharField()
+    city = CharField()
+    state = CharField(max_length=2)
+    zip = CharField(max_length=10)
+    diagnosis_code = CharField(max_length=8)  # ICD-10, with its dot
+    added_via = CharField(max_length=16, default="moved_in")
+    added_at = DateTimeField(default=utcnow)
+    told_at = DateTimeField(null=True)
+    removed_at = DateTimeField(null=True)
+    # When a worker last took this client's benefit re-check (one worker at a time).
+    check_claimed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("provider", "payer", "member_id"), True),)
+
+    @property
+    def name(self):
+        return f"{self.first_name} {self.last_name}"
+
+
 MODELS = [
     Payer,
     Specialty,
@@ -285,4 +323,5 @@ MODELS = [
     ProviderLanguage,
     NetworkParticipation,
     Client,
+    ProgramClient,
 ]

@@ -15,9 +15,8 @@ from alma.accounts.models import EmailLink, User
 from alma.audit import AuditEvent
 from alma.billing import overdue
 from alma.billing import service as billing
-from alma.billing.models import Invoice, InvoiceLine
+from alma.billing.models import Invoice, InvoiceLine, OverdueDigest
 from alma.cli import MIGRATIONS
-from alma.insurance.models import OverdueDigest
 from alma.mail.models import OutboundEmail
 from alma.network.models import Client, Provider
 from tests import factories

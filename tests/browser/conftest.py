@@ -54,18 +54,22 @@ def _delete_directory():
     """Delete what the browser tests committed, so later tests start from empty tables."""
     from alma.accounts.models import EmailLink, User
     from alma.audit import AuditEvent
-    from alma.billing.models import CreditNote, GatewayEvent, Invoice, InvoiceLine, Payment, Refund
+    from alma.benefits.models import EligibilityCheck
+    from alma.billing.models import (CreditNote, GatewayEvent, Invoice, InvoiceLine, OverdueDigest,
+                                     Payment, Refund)
+    from alma.claims.models import Claim, Visit
     from alma.consultations.models import ConsultationRequest, WaitlistEntry
-    from alma.insurance.models import MODELS as INSURANCE_MODELS
-    from alma.insurance.models import FeeSchedule
     from alma.mail.models import OutboundEmail
     from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
     from alma.membership.models import (ApplicationLicense, Membership, MembershipApplication,
                                         MembershipPause, OnboardingSlot, OutsideClient)
-    from alma.network.models import Client
+    from alma.network.models import Client, ProgramClient
+    from alma.program.models import CredentialingCase, InsuranceEnrollment
 
-    # The fee schedule is reference data from the migrations: it stays.
-    committed = [m for m in reversed(INSURANCE_MODELS) if m is not FeeSchedule]
+    # The insurance records, each before what it refers to. The fee schedule is reference
+    # data from the migrations: it stays.
+    committed = [OverdueDigest, Claim, Visit, EligibilityCheck, ProgramClient, CredentialingCase,
+                 InsuranceEnrollment]
     with database.atomic():
         for model in (*committed, AuditEvent, GatewayEvent, Refund, Payment, CreditNote, InvoiceLine, Invoice,
                       MembershipPause, Membership, OutsideClient, OnboardingSlot,

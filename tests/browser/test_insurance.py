@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from alma.accounts import passwords
 from alma.accounts.models import User
+from alma.benefits.models import EligibilityCheck
 from alma.billing.gateways import LocalGateway
-from alma.insurance import service
-from alma.insurance.models import EligibilityCheck
+from alma.program import credentialing, opting_out
 from tests import factories
 from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 
@@ -77,7 +77,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     expect(team.locator("main")).to_contain_text("Nora Insured")
     assert_accessible(team)
     team.locator("tr", has_text="Optum").get_by_role("link", name="Nora Insured").click()
-    for label in service.CHECKLIST.values():
+    for label in credentialing.CHECKLIST.values():
         team.get_by_label(label).check()
     team.get_by_role("button", name="Save checklist").click()
     expect(team.locator(".flash")).to_contain_text("Checklist saved")
@@ -172,7 +172,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     expect(client.locator("li.card", has_text="Nora Insured")).to_have_count(1)
 
     # Thirty days on, the worker ends the networks and tells Nora and Sam.
-    assert in_app(app, lambda: service.end_opted_out(on=effective)) == 1
+    assert in_app(app, lambda: opting_out.end_opted_out(on=effective)) == 1
     client.goto("/providers?state=CA&payment=unitedhealthcare&q=Insured")
     expect(client.locator("li.card", has_text="Nora Insured")).to_have_count(0)
 

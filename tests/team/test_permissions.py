@@ -69,7 +69,7 @@ def world(db):
     application = MembershipApplication.create(
         name="App Licant", email="app@example.org", npi="1234567893", gender="woman",
         practice_state="CA", may_join=True, submission_key="k")
-    from alma.insurance.models import CredentialingCase, InsuranceEnrollment
+    from alma.program.models import CredentialingCase, InsuranceEnrollment
 
     enrollment = InsuranceEnrollment.create(
         provider=provider, open_for=provider.id, caqh_id="12345678",

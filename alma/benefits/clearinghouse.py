@@ -1,0 +1,183 @@
+"""Sending a benefit check: the 270 request, the two gateways that carry it, and the
+follow-up check when a plan carves mental-health benefits out to another company.
+
+HttpClearinghouse asks a real clearinghouse (Stedi / Change Healthcare-compatible JSON) at
+ALMA_ELIGIBILITY_URL. SandboxClearinghouse calls the local clearinghouse of sandbox.py
+in-process, but its answers go through the same reading (response.interpret) as a real
+clearinghouse's. `gateway()` is the one the site is configured with.
+"""
+import json
+import logging
+import secrets
+
+from flask import current_app
+
+from alma.benefits import sandbox
+from alma.benefits.eligibility import CARVE_OUT, REQUESTED_SERVICE_TYPE, EligibilityUnavailable
+from alma.benefits.response import interpret
+
+log = logging.getLogger("alma.benefits")
+
+# Payers by clearinghouse payer id, only to name them in messages (DOMAIN.md; Oxford's and
+# UnitedHealthcare's ids are unconfirmed).
+KNOWN_PAYERS = {"60054": "Aetna", "OSCAR": "Oscar", "06111": "Oxford", "87726": "UnitedHealthcare"}
+
+
+def new_control_number():
+    """A 270's control number: nine digits."""
+    return f"{secrets.randbelow(10 ** 9):09d}"
+
+
+def build_request(payer_id, subscriber, provider_npi, organization_name, control_number):
+    """The JSON 270 for one subscriber, asking for service type 30."""
+    if isinstance(control_number, int):
+        control_number = f"{control_number:09d}"
+    if not (len(control_number) == 9 and control_number.isascii()
+            and control_number.isdigit()):
+        raise ValueError("controlNumber must be nine digits")
+    return {
+        "controlNumber": control_number,
+        "tradingPartnerServiceId": payer_id,
+        "provider": {"organizationName": organization_name, "npi": provider_npi},
+        "subscriber": {
+            "memberId": subscriber.member_id.strip(),
+            "firstName": subscriber.first_name.strip(),
+            "lastName": subscriber.last_name.strip(),
+            "dateOfBirth": subscriber.date_of_birth.strftime("%Y%m%d"),
+        },
+        "encounter": {"serviceTypeCodes": [REQUESTED_SERVICE_TYPE]},
+    }
+
+
+def _logged(gateway, payer_id, problem):
+    log.warning("benefit check unavailable", extra={"fields": {
+        "gateway": gateway, "payer_id": payer_id, "reason": problem.reason,
+        "code": problem.code, "detail": problem.detail}})
+    return problem
+
+
+class HttpClearinghouse:
+    """A real clearinghouse (Stedi / Change Healthcare-compatible JSON), at `url`. The api key,
+    when set, is sent as the Authorization header as it is (include a scheme such as
+    "Bearer ..." in the setting if the clearinghouse wants one)."""
+
+    name = "http"
+
+    def __init__(self, url, api_key=None, timeout=10.0):
+        # Imported only when this gateway is configured, as the Stripe SDK is: requests
+        # and urllib3 are ~5 MB of every web worker that never calls a clearinghouse.
+        import requests
+        from urllib3.exceptions import ReadTimeoutError
+
+        self.requests, self.read_timeout = requests, ReadTimeoutError
+        self.url = url
+        self.api_key = api_key
+        self.timeout = float(timeout)
+
+    def check(self, payer_id, subscriber, provider_npi, organization_name):
+        who = KNOWN_PAYERS.get(payer_id)
+        request = build_request(payer_id, subscriber, provider_npi, organization_name,
+                                new_control_number())
+        headers = {"Accept": "application/json"}
+        requests = self.requests
+        if self.api_key:
+            headers["Authorization"] = self.api_key
+        try:
+            try:
+                response = requests.post(self.url, json=request, headers=headers,
+                                         timeout=self.timeout, allow_redirects=False)
+            except requests.Timeout as problem:
+                raise EligibilityUnavailable(reason="timeout", payer=who,
+                                             detail=type(problem).__name__) from problem
+            except (requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as problem:
+                raise EligibilityUnavailable(reason="bad_response", payer=who,
+                                             detail=type(problem).__name__) from problem
+            except requests.ConnectionError as problem:
+                # A body that stops arriving surfaces as a ConnectionError around a timeout.
+                slow = problem.args and isinstance(problem.args[0], self.read_timeout)
+                raise EligibilityUnavailable(reason="timeout" if slow else "unreachable",
+                                             payer=who,
+                                             detail=type(problem).__name__) from problem
+            except requests.RequestException as problem:
+                raise EligibilityUnavailable(reason="unreachable", payer=who,
+                                             detail=type(problem).__name__) from problem
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+            return interpret(response.status_code, payload, who)
+        except EligibilityUnavailable as problem:
+            raise _logged(self.name, payer_id, problem)
+
+
+class SandboxClearinghouse:
+    """The local clearinghouse (sandbox.py), called in-process: no insurer is asked.
+
+    It never waits: an answer the sandbox would delay past `timeout` (ALMA-TIMEOUT) fails at
+    once, as the timeout would. Served over HTTP (sandbox.serve) the delay is real."""
+
+    name = "sandbox"
+
+    def __init__(self, timeout=10.0):
+        self.timeout = float(timeout)
+
+    def check(self, payer_id, subscriber, provider_npi, organization_name):
+        who = KNOWN_PAYERS.get(payer_id)
+        request = build_request(payer_id, subscriber, provider_npi, organization_name,
+                                new_control_number())
+        # Through JSON both ways, as over the wire.
+        status, body, delay = sandbox.respond(json.loads(json.dumps(request)))
+        try:
+            if delay >= self.timeout:
+                raise EligibilityUnavailable(reason="timeout", payer=who,
+                                             detail=f"sandbox delay {delay}s")
+            payload = json.loads(json.dumps(body)) if body is not None else None
+            return interpret(status, payload, who)
+        except EligibilityUnavailable as problem:
+            raise _logged(self.name, payer_id, problem)
+
+
+def gateway():
+    """The configured gateway (ALMA_ELIGIBILITY_GATEWAY), or None when checks are off."""
+    config = current_app.config
+    kind = config["ELIGIBILITY_GATEWAY"]
+    if kind == "http":
+        return HttpClearinghouse(config["ELIGIBILITY_URL"], config["ELIGIBILITY_API_KEY"],
+                                 config["ELIGIBILITY_TIMEOUT_SECONDS"])
+    if kind == "sandbox":
+        return SandboxClearinghouse(config["ELIGIBILITY_TIMEOUT_SECONDS"])
+    return None
+
+
+def check_following_carve_out(gateway, payer_id, payer_name, subscriber, provider_npi,
+                              organization_name):
+    """One check; when the payer says another entity holds the mental-health benefits (a
+    carve-out) and gives its payer id, one more check against that entity, whose answer is
+    returned with carved_out_from = payer_name. Never more than two checks. A carve-out
+    without a payer id is returned as it is: the client is told whom to call.
+
+    Errors name the payer; one from the second check carries .carve_out, the first answer."""
+    try:
+        first = gateway.check(payer_id, subscriber, provider_npi, organization_name)
+    except EligibilityUnavailable as problem:
+        if not payer_name:
+            raise
+        raise problem.about(payer_name) from problem
+    if first.outcome != CARVE_OUT or not first.carve_out_payer_id:
+        return first
+    try:
+        second = gateway.check(first.carve_out_payer_id, subscriber, provider_npi,
+                               organization_name)
+    except EligibilityUnavailable as problem:
+        holder = first.carve_out_name or "The company that handles mental-health benefits"
+        if payer_name:
+            holder = f"{holder} (which handles mental-health benefits for {payer_name})"
+        again = problem.about(holder)
+        again.carve_out = first
+        raise again from problem
+    second.carved_out_from = payer_name
+    if second.outcome != CARVE_OUT:
+        second.carve_out_name = first.carve_out_name
+        second.carve_out_payer_id = first.carve_out_payer_id
+    return second

@@ -1,0 +1,123 @@
+"""A client's own benefit check: /benefits, its answer, what to ask an insurer we can't
+check, and forgetting it."""
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from wtforms.fields.choices import SelectChoice
+
+from alma.benefits import checks, sandbox
+from alma.benefits.estimates import estimate
+from alma.benefits.forms import AnswersForm, BenefitsForm
+from alma.clock import today
+from alma.extensions import limiter
+from alma.inputs import cents
+from alma.network.models import Payer
+
+bp = Blueprint("benefits", __name__)
+
+
+def _payers():
+    """Every payer, by name. Read here rather than from the directory's cached vocabulary:
+    benefits sits below the directory (which shows its estimates)."""
+    return list(Payer.select().order_by(Payer.name))
+
+
+def _benefits_form(formdata=None):
+    form = BenefitsForm(formdata=formdata) if formdata is not None else BenefitsForm()
+    payers = sorted(_payers(), key=lambda p: (not p.checkable_via_optum, p.name))
+    form.payer.choices = [SelectChoice("", "Choose…")] + [
+        SelectChoice(p.slug, p.name) for p in payers]
+    return form
+
+
+def _benefits_page(form, problem=None, status=200):
+    checkable = [p for p in _payers() if checks.checkable(p)]
+    sandboxed = current_app.config["ELIGIBILITY_GATEWAY"] == "sandbox"
+    return render_template("benefits/benefits.html", form=form, problem=problem,
+                           checkable=checkable, current=checks.for_this_browser(),
+                           test_members=sandbox.TEST_MEMBERS if sandboxed else None,
+                           provider_slug=request.values.get("provider", "")), status
+
+
+@bp.get("/benefits")
+def check():
+    form = _benefits_form()
+    payer = request.args.get("payer", "")
+    if payer:
+        form.payer.data = payer
+    return _benefits_page(form)
+
+
+@bp.post("/benefits")
+@limiter.limit("10 per hour")
+def check_post():
+    form = _benefits_form(request.form)
+    if not form.validate():
+        return _benefits_page(form, status=422)
+    payer = Payer.get_or_none(Payer.slug == form.payer.data)
+    if payer is None:
+        form.payer.errors.append("Choose your insurance from the list.")
+        return _benefits_page(form, status=422)
+    if not checks.checkable(payer):
+        return redirect(url_for("benefits.ask", payer=payer.slug), 303)
+    if form.date_of_birth.data >= today():
+        form.date_of_birth.errors.append("Your date of birth must be in the past.")
+        return _benefits_page(form, status=422)
+    try:
+        found = checks.check_for_visitor(payer, form.member_id.data, form.first_name.data,
+                                         form.last_name.data, form.date_of_birth.data)
+    except checks.CheckUnavailable as problem:
+        if problem.field in ("member_id", "payer"):
+            form[problem.field].errors.append(str(problem))
+            return _benefits_page(form, status=422)
+        return _benefits_page(form, problem=str(problem), status=503)
+    session[checks.BROWSER_KEY] = found.browser_key
+    return redirect(url_for("benefits.result", provider=request.form.get("provider") or None),
+                    303)
+
+
+@bp.get("/benefits/result")
+def result():
+    found = checks.for_this_browser()
+    if found is None:
+        return redirect(url_for("benefits.check"), 303)
+    provider_slug = request.args.get("provider", "")
+    return render_template("benefits/result.html", check=found, estimate=estimate(found),
+                           provider_slug=provider_slug)
+
+
+@bp.route("/benefits/ask", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def ask():
+    payer = Payer.get_or_none(Payer.slug == request.values.get("payer", ""))
+    form = AnswersForm()
+    if request.method == "POST" and payer is None:
+        abort(404)
+    if request.method == "POST":
+        if form.validate():
+            try:
+                noted = checks.note_answers(
+                    payer, cents(form.copay.data), cents(form.coinsurance.data),
+                    cents(form.deductible_left.data), cents(form.oop_left.data),
+                    form.in_network.data)
+            except checks.CheckUnavailable as problem:
+                form.copay.errors.append(str(problem))
+            else:
+                session[checks.BROWSER_KEY] = noted.browser_key
+                return redirect(url_for("benefits.result"), 303)
+        return render_template("benefits/ask.html", payer=payer, form=form), 422
+    return render_template("benefits/ask.html", payer=payer, form=form)
+
+
+@bp.post("/benefits/forget")
+def forget():
+    found = checks.for_this_browser()
+    session.pop(checks.BROWSER_KEY, None)
+    if found is not None:  # a visitor's own check: nothing else refers to it
+        found.delete_instance()
+    flash("Your benefit check is forgotten: it's deleted, here and on our side.")
+    return redirect(url_for("benefits.check"), 303)
+
+
+@bp.app_template_filter("percent")
+def percent(basis_points):
+    return f"{basis_points / 100:g}%"

@@ -1,1 +1,0 @@
-"""Insurance claims: X12 837P writing and validation."""

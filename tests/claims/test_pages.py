@@ -1,0 +1,77 @@
+"""Sessions' page through real HTTP requests to the app, and the fees a provider collects
+themselves."""
+import datetime
+
+from alma.benefits.models import EligibilityCheck
+from alma.billing.models import Invoice
+from alma.claims.models import Claim, Visit
+from alma.clock import today
+from alma.network.models import ProgramClient
+from tests import factories
+# The program's page fixtures (a signed-in provider, credentialed by the team) among them.
+from tests.program.test_pages import (MOVE_IN, PASSWORD, credentialed, post,  # noqa: F401
+                                      provider, staff, text)
+
+
+def test_logging_sessions_from_the_page(client, credentialed):
+    uhc = factories.payer("unitedhealthcare")
+    post(client, "/practice/insurance/clients", {**MOVE_IN, "payer": uhc.id},
+         "/practice/insurance")
+    program_client = ProgramClient.get()
+    for check in EligibilityCheck.select():  # checked last week, as the worker would have
+        check.checked_at -= datetime.timedelta(days=5)
+        check.save()
+    tomorrow = (today() + datetime.timedelta(days=1)).isoformat()
+    bad = post(client, "/practice/sessions", {"client": program_client.id, "held_on": tomorrow,
+                                              "cpt_code": "90834", "format": "telehealth",
+                                              "attendance": "attended"})
+    assert bad.status_code == 422 and "once it has happened" in text(bad)
+    assert f'value="{tomorrow}"' in text(bad) and Visit.select().count() == 0
+    done = post(client, "/practice/sessions", {"client": program_client.id,
+                                               "held_on": today().isoformat(),
+                                               "cpt_code": "90834", "format": "in_person",
+                                               "attendance": "attended"})
+    assert done.status_code == 303
+    assert "the client was invoiced $25" in text(client.get("/practice/sessions"))
+    assert Claim.select().count() == 1 and Invoice.get().kind == "copay"
+
+
+def test_provider_collected_fees_are_not_taken_by_the_groups_checkout(app, client, db):
+    from alma.billing import service as billing
+    from alma.network.models import Client
+
+    p = factories.provider(first_name="Fee")
+    owner = Client.create(email="c@example.com", name="C Lient")
+    invoice = billing.issue("cancellation_fee", [("Late cancellation", 1, 7500)],
+                            today(), owed_by_client=owner, collected_by="provider",
+                            collecting_provider=p, treating_provider=p)
+    with client.session_transaction() as session:
+        session["invoice_ids"] = [invoice.id]
+    page = text(client.get(f"/billing/invoices/{invoice.number}"))
+    assert "pay Fee directly" in page and "Pay $75" not in page
+    response = post(client, f"/billing/invoices/{invoice.number}/pay", {}, "/sign-in")
+    assert response.status_code == 409
+
+
+def test_the_provider_marks_their_own_fee_paid_and_no_one_else_can(app, client, provider):
+    from alma.billing import service as billing
+    from alma.network.models import Client
+
+    owner = Client.create(email="c@example.com", name="C Lient")
+    with app.app_context():
+        invoice = billing.issue("missed_visit", [("Missed session", 1, 5000)], today(),
+                                owed_by_client=owner, collected_by="provider",
+                                collecting_provider=provider, treating_provider=provider)
+    other = factories.provider(first_name="Other", email="other@example.com")
+    http = app.test_client()
+    factories.sign_in(http, factories.user_for(other, PASSWORD), PASSWORD)
+    assert post(http, f"/practice/invoices/{invoice.number}/paid", {},
+                "/practice/invoices").status_code == 404
+    assert Invoice.get_by_id(invoice.id).status == "open"
+    page = text(client.get("/practice/invoices"))
+    assert "They paid me" in page
+    response = post(client, f"/practice/invoices/{invoice.number}/paid", {},
+                    "/practice/invoices")
+    assert response.status_code == 303
+    assert Invoice.get_by_id(invoice.id).status == "paid"
+    assert "marked paid" in text(client.get("/practice/invoices"))
