@@ -23,13 +23,12 @@ os.environ.setdefault("ALMA_LOG_REQUESTS", "0")
 
 import pytest  # noqa: E402
 
-from alma.factory import create_app  # noqa: E402
 from alma.cli import upgrade  # noqa: E402
 from alma.db import db as database  # noqa: E402
 from alma.db import is_postgres  # noqa: E402
-from alma.directory import vocab  # noqa: E402
+from alma.factory import create_app  # noqa: E402
 from alma.jobs import stopping  # noqa: E402
-
+from alma.network import vocab  # noqa: E402
 
 _clock = None  # the time-machine traveller of --clock, if any
 

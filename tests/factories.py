@@ -5,7 +5,8 @@ import itertools
 from stdnum import luhn
 
 from alma.clock import today
-from alma.directory import service, vocab
+from alma.directory import service
+from alma.network import vocab
 from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
                                  Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
                                  ServiceState, Specialty)

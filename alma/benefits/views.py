@@ -10,15 +10,15 @@ from alma.benefits.forms import AnswersForm, BenefitsForm
 from alma.clock import today
 from alma.extensions import limiter
 from alma.inputs import cents
+from alma.network import vocab
 from alma.network.models import Payer
 
 bp = Blueprint("benefits", __name__)
 
 
 def _payers():
-    """Every payer, by name. Read here rather than from the directory's cached vocabulary:
-    benefits sits below the directory (which shows its estimates)."""
-    return list(Payer.select().order_by(Payer.name))
+    """Every payer, by name."""
+    return list(vocab.current().payers.values())
 
 
 def _benefits_form(formdata=None):

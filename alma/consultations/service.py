@@ -19,8 +19,8 @@ from alma.consultations.models import (ACCEPTED, DECLINED, PENDING, PROVIDER_DEC
 from alma.db import db
 from alma.directory import criteria as search_criteria
 from alma.directory import service as directory
-from alma.directory import vocab
 from alma.mail import service as mail
+from alma.network import vocab
 from alma.network.models import Client, License, ServiceState
 from alma.web import absolute_url
 

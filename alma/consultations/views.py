@@ -6,9 +6,9 @@ from alma.consultations import client_links, service
 from alma.consultations.forms import RequestForm, WaitlistForm
 from alma.consultations.models import ConsultationRequest
 from alma.directory import service as directory
-from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
 from alma.extensions import limiter
+from alma.network import vocab
 
 bp = Blueprint("consultations", __name__)
 

@@ -17,8 +17,9 @@ from stdnum import luhn
 
 from alma import geo
 from alma.db import db, is_postgres
-from alma.directory import honesty, service, vocab
+from alma.directory import honesty, service
 from alma.directory.models import Listing
+from alma.network import vocab
 from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
                                  Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
                                  ServiceState, Specialty)

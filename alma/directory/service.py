@@ -8,9 +8,10 @@ from peewee import SQL, Case, Expression, fn
 
 from alma import clock, geo
 from alma.db import db, is_postgres
-from alma.directory import query, vocab
+from alma.directory import query
 from alma.directory.models import Listing
 from alma.jobs import stop_requested
+from alma.network import vocab
 from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
                                  Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
                                  ServiceState, Specialty)

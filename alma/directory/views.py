@@ -7,8 +7,9 @@ from alma.accounts import links
 from alma.benefits import checks as benefit_checks
 from alma.benefits.estimates import costs_for
 from alma.directory import criteria as search_criteria
-from alma.directory import honesty, service, vocab
+from alma.directory import honesty, service
 from alma.extensions import limiter
+from alma.network import vocab
 from alma.web import page_or_partial
 
 bp = Blueprint("directory", __name__)

@@ -21,11 +21,11 @@ from alma.consultations import events
 from alma.consultations import service as consultations
 from alma.consultations.models import ACCEPTED, PENDING, ConsultationRequest
 from alma.db import db
-from alma.directory import vocab
 from alma.directory.models import Listing
 from alma.mail import service as mail
 from alma.matching.models import (CLOSED, MATCHED, OPEN, PROPOSED, WITHDRAWN, MatchOpportunity,
                                   MatchProposal, MatchRequest)
+from alma.network import vocab
 from alma.network.models import GENDERS, Provider
 from alma.web import absolute_url
 

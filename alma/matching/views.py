@@ -8,12 +8,12 @@ from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.consultations import client_links
-from alma.directory import vocab
 from alma.directory.criteria import SELF_PAY
 from alma.extensions import limiter
 from alma.matching import service
 from alma.matching.forms import CloseForm, MatchForm, ProposeForm, WorkForm
 from alma.matching.models import MatchOpportunity, MatchRequest
+from alma.network import vocab
 from alma.network.models import Provider
 from alma.web import whole_number
 

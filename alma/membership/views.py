@@ -9,12 +9,12 @@ from alma.accounts import link_pages
 from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.clock import utcnow
-from alma.directory import vocab
 from alma.extensions import limiter
 from alma.inputs import parse_day
 from alma.membership import service
 from alma.membership.forms import ApplyForm, DecisionNotesForm, RejectForm, SlotsForm
 from alma.membership.models import APPLIED, CALL_BOOKED, MembershipApplication, OnboardingSlot
+from alma.network import vocab
 from alma.web import whole_number
 
 bp = Blueprint("membership", __name__)

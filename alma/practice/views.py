@@ -10,9 +10,9 @@ from alma.accounts.access import me, provider_required
 from alma.billing.models import Invoice
 from alma.billing.service import amounts_for
 from alma.consultations.models import ACCEPTED, ConsultationRequest
-from alma.directory import vocab
 from alma.membership import fees, leaving
 from alma.membership.models import Membership, OutsideClient
+from alma.network import vocab
 from alma.network.models import Client
 from alma.practice import service
 from alma.practice.forms import ListingForm, OutsideClientForm

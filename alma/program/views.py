@@ -7,9 +7,9 @@ from alma import audit
 from alma.accounts.access import me, provider_required
 from alma.benefits import checks, estimates
 from alma.clock import today
-from alma.directory import vocab
 from alma.extensions import limiter
 from alma.inputs import cents
+from alma.network import vocab
 from alma.network.group import approved_payers, program_payers
 from alma.network.models import Payer
 from alma.program import clients, enrolment, opting_out

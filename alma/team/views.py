@@ -8,10 +8,10 @@ from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.consultations import service as consultations
 from alma.consultations.models import WaitlistEntry
-from alma.directory import vocab
 from alma.directory.service import UnknownState
 from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
+from alma.network import vocab
 from alma.team.forms import InviteForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")

@@ -22,8 +22,9 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from alma.db import db as database
-from alma.directory import demo, vocab
+from alma.directory import demo
 from alma.directory.models import Listing
+from alma.network import vocab
 from alma.network.models import (License, NetworkParticipation, Provider, ProviderLanguage,
                                  ProviderModality, ProviderSpecialty, ServiceState)
 from tests.browser.support import HERE, in_app

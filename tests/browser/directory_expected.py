@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import MultiDict
 
 from alma.directory import criteria as search_criteria
-from alma.directory import service, vocab
+from alma.directory import service
+from alma.network import vocab
 from tests.browser.support import in_app
 
 RESULT_LINKS = ".results .card h3 a"

@@ -7,8 +7,9 @@ from werkzeug.datastructures import MultiDict
 from alma.clock import utcnow
 from alma.consultations import answer_times
 from alma.consultations.models import ConsultationRequest
-from alma.directory import criteria, honesty, service, vocab
+from alma.directory import criteria, honesty, service
 from alma.directory.models import Listing
+from alma.network import vocab
 from alma.network.models import Client, Provider
 from tests import factories
 from tests.conftest import csrf_token_from, link_in

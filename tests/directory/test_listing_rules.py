@@ -9,8 +9,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from alma.clock import today
-from alma.directory import criteria, service, vocab
+from alma.directory import criteria, service
 from alma.directory.models import Listing
+from alma.network import vocab
 from alma.network.models import License, Provider
 from tests import factories
 from tests.factories import TODAY

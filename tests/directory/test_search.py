@@ -4,7 +4,8 @@ import datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from alma.directory import criteria, query, service, vocab
+from alma.directory import criteria, query, service
+from alma.network import vocab
 from alma.network.models import License, NetworkParticipation
 from tests import factories
 from tests.factories import TODAY

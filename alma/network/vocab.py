@@ -1,4 +1,4 @@
-"""The directory's reference lists (payers, specialties, states…), cached briefly.
+"""The network's reference lists (payers, specialties, states…), cached briefly.
 
 They change only when the team launches a state or adds a payer; every
 search needs them, so each process keeps them for a minute. A change made in
