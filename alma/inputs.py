@@ -192,6 +192,12 @@ def _check_range(value, now, earliest, latest):
     raise ValidationError(f"Enter a date up to {_in_words(high)}.")
 
 
+def _ascii_only(valuelist):
+    """strptime reads "٢٠٢٦-01-01" as 2026-01-01: a date is typed in ASCII digits."""
+    if valuelist and not all(value.isascii() for value in valuelist):
+        raise ValueError("not ASCII")
+
+
 class Day(DateField):
     """A date in a range that makes sense for what it means.
 
@@ -206,8 +212,10 @@ class Day(DateField):
 
     def process_formdata(self, valuelist):
         try:
+            _ascii_only(valuelist)
             super().process_formdata(valuelist)
         except ValueError:
+            self.data = None
             raise ValueError("Enter a date like 2026-03-31.") from None
 
     def pre_validate(self, form):
@@ -224,8 +232,10 @@ class Moment(DateTimeLocalField):
 
     def process_formdata(self, valuelist):
         try:
+            _ascii_only(valuelist)
             super().process_formdata(valuelist)
         except ValueError:
+            self.data = None
             raise ValueError("Enter a date and time like 2026-03-31T14:30.") from None
 
     def pre_validate(self, form):

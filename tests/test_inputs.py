@@ -154,6 +154,9 @@ def test_dates_outside_what_they_can_mean_are_refused_in_words():
     app.config.update(WTF_CSRF_ENABLED=False, SECRET_KEY="x")
     with app.test_request_context():
         for typed, ok in (("0001-01-01", False), ("9999-12-31", False), ("31/12/1990", False),
+                          # strptime would read these other scripts' digits as 1990
+                          ("\u0661\u0669\u0669\u0660-12-31", False),
+                          ("\uff11\uff19\uff19\uff10-12-31", False),
                           ("1990-12-31", True), (today().isoformat(), True)):
             form = Born(formdata=MultiDict({"born": typed}))
             assert form.validate() == ok, (typed, form.errors)
