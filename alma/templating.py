@@ -11,11 +11,12 @@ _options_html = {}
 
 
 def money(cents):
-    """Integer cents as dollars: 15000 -> "$150", 12550 -> "$125.50"."""
+    """Integer cents as dollars: 15000 -> "$150", 12550 -> "$125.50", -1550 -> "−$15.50"."""
     if cents is None:
         return ""
-    dollars, rest = divmod(int(cents), 100)
-    return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
+    sign = "\u2212" if cents < 0 else ""
+    dollars, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}${dollars:,}" if rest == 0 else f"{sign}${dollars:,}.{rest:02d}"
 
 
 def days_ago(days):
