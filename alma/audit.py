@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from flask import has_request_context, request
-from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from alma.accounts.models import User
 from alma.clock import utcnow
@@ -19,6 +19,9 @@ class AuditEvent(BaseModel):
     subject_type = CharField(max_length=32)
     subject_id = IntegerField(null=True)
     ip = CharField(null=True)
+    # What was done, in words, where the subject alone doesn't say it (a refund's amount
+    # and reason): the row it names may change later, this line doesn't.
+    detail = TextField(null=True)
 
     class Meta:
         indexes = ((("client", "at"), False),)
@@ -44,11 +47,12 @@ def trails_for(email, limit=500):
         .limit(limit))) for client in records]
 
 
-def record(action, subject_type, subject_id=None, client=None, actor=None, actor_label=None):
+def record(action, subject_type, subject_id=None, client=None, actor=None, actor_label=None,
+           detail=None):
     AuditEvent.create(action=action, subject_type=subject_type, subject_id=subject_id,
                       client=client, actor=actor,
                       actor_label=actor_label or (f"user {actor.id}" if actor else "system"),
-                      ip=request.remote_addr if has_request_context() else None)
+                      ip=request.remote_addr if has_request_context() else None, detail=detail)
 
 
 def record_many(action, subject_type, rows, actor):

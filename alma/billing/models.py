@@ -6,6 +6,7 @@ lines - credit notes - (payments - refunds), never below zero.
 """
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
+from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import BaseModel
 from alma.network.models import Client, Provider
@@ -89,6 +90,11 @@ class Refund(BaseModel):
     reason = CharField(default="")
     reference = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # The team member who made it (none for a refund the app made itself: an overpayment).
+    made_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    # The key of the form it came from: a double submit or a retry finds this row instead
+    # of refunding again. Also the gateway's own idempotency key.
+    idempotency_key = CharField(max_length=64, null=True, unique=True)
 
 
 class CreditNote(BaseModel):
@@ -96,6 +102,8 @@ class CreditNote(BaseModel):
     amount_cents = IntegerField()
     reason = CharField()
     created_at = DateTimeField(default=utcnow)
+    made_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    idempotency_key = CharField(max_length=64, null=True, unique=True)
 
 
 class GatewayEvent(BaseModel):
