@@ -112,7 +112,8 @@ class LocalGateway:
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InvalidEvent("malformed event")
 
-    def refund(self, payment, amount_cents):
+    def refund(self, payment, amount_cents, key=None):
+        """No money moved, so none goes back: a reference for the refund row."""
         return f"local_refund_{secrets.token_urlsafe(8)}"
 
 
@@ -165,12 +166,15 @@ class StripeGateway:
         except (KeyError, TypeError, ValueError, AttributeError) as problem:
             raise InvalidEvent(f"malformed event: {problem}")
 
-    def refund(self, payment, amount_cents):
+    def refund(self, payment, amount_cents, key=None):
+        """Refund through Stripe, once per `key` (the refund form's key: Stripe answers a
+        retry with the refund it already made). Without one, once per payment and amount."""
         try:
             session = self.client.v1.checkout.sessions.retrieve(payment.reference)
             made = self.client.v1.refunds.create(params={
                 "payment_intent": session.payment_intent, "amount": amount_cents}, options={
-                "idempotency_key": f"refund-{payment.reference}-{amount_cents}"})
+                "idempotency_key": f"alma-refund-{key}" if key
+                else f"refund-{payment.reference}-{amount_cents}"})
         except self.stripe.StripeError as problem:
             raise GatewayUnavailable(str(problem)) from problem
         return made.id

@@ -67,7 +67,15 @@ def amounts_for(invoices):
             for invoice in invoices}
 
 
-def _settle(invoice):
+def locked(invoice_id):
+    """The invoice, locked until the transaction ends: one change to its money at a time, so
+    two refunds at once can't both find the same money left (SQLite's transactions already
+    take the write lock)."""
+    query = Invoice.select().where(Invoice.id == invoice_id)
+    return (query.for_update() if is_postgres() else query).get()
+
+
+def settle(invoice):
     """Paid when nothing is due; open again if a refund makes something due."""
     due = amounts(invoice).due
     status = PAID if due <= 0 else OPEN
@@ -139,9 +147,7 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
     if amount_cents <= 0:
         raise BillingProblem("A payment is a positive amount.")
     with db.atomic():
-        query = Invoice.select().where(Invoice.id == invoice.id)
-        # One payment at a time per invoice (SQLite's transactions already take the write lock).
-        invoice = (query.for_update() if is_postgres() else query).get()
+        invoice = locked(invoice.id)
         due = amounts(invoice).due
         excess = amount_cents - max(due, 0)
         if excess > 0 and returning_excess_through is None:
@@ -156,7 +162,7 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
         if excess > 0:
             refund(payment, excess, "Paid more than was due: the difference goes back.",
                    gateway=returning_excess_through)
-        _settle(invoice)
+        settle(invoice)
         mail.queue("payment_receipt", payer_email(invoice),
                    dedupe_key=f"payment:{payment.id}:receipt", invoice=invoice,
                    payment=payment, returned=max(excess, 0), url=invoice_link(invoice))
@@ -166,6 +172,7 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
 def refund(payment, amount_cents, reason, gateway=None):
     """Give back part or all of a payment (through the gateway that took it)."""
     with db.atomic():
+        locked(payment.invoice_id)
         already = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
             Refund.payment == payment.id).scalar()
         if amount_cents <= 0 or amount_cents > payment.amount_cents - already:
@@ -173,18 +180,19 @@ def refund(payment, amount_cents, reason, gateway=None):
         reference = gateway.refund(payment, amount_cents) if gateway else None
         made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
                              reference=reference)
-        _settle(payment.invoice)
+        settle(payment.invoice)
         return made
 
 
 def credit(invoice, amount_cents, reason):
     """Lower what an invoice asks for (a credit note); never below what's been paid."""
     with db.atomic():
+        locked(invoice.id)
         left = amounts(invoice)
         if amount_cents <= 0 or amount_cents > left.due:
             raise BillingProblem("A credit note is more than nothing and at most what is due.")
         note = CreditNote.create(invoice=invoice, amount_cents=amount_cents, reason=reason)
-        _settle(invoice)
+        settle(invoice)
         return note
 
 
