@@ -11,6 +11,9 @@ from alma import (assets, cli, db, errors, health, http, inputs, logs, schedule,
 from alma.accounts import views as accounts
 from alma.benefits.views import bp as benefits_bp
 from alma.billing.views import bp as billing_bp
+from alma.billing_desk import money as _desk_money  # noqa: F401 (its routes, on desk_bp)
+from alma.billing_desk import refunds as _desk_refunds  # noqa: F401 (its routes, on desk_bp)
+from alma.billing_desk.views import bp as desk_bp
 from alma.claims.views import bp as claims_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
@@ -71,6 +74,7 @@ def create_app(config=None):
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(billing_bp)
+    app.register_blueprint(desk_bp)
     app.register_blueprint(benefits_bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(credentialing_bp)
