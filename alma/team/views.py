@@ -1,4 +1,6 @@
 """The team console: dashboard, states and waitlists, members, the audit trail."""
+import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from peewee import fn
 
@@ -6,6 +8,8 @@ from alma import audit
 from alma.accounts import service as accounts
 from alma.accounts.access import me, team_required
 from alma.accounts.models import User
+from alma.billing_desk import ledger
+from alma.clock import today
 from alma.consultations import service as consultations
 from alma.consultations.models import WaitlistEntry
 from alma.directory.service import UnknownState
@@ -22,8 +26,11 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 def dashboard():
     failed = (OutboundEmail.select().where(OutboundEmail.status == FAILED)
               .order_by(OutboundEmail.id.desc()).limit(20))
+    week = None
+    if me().has_role("billing", "admin"):
+        week = ledger.by_day(today() - datetime.timedelta(days=6), today())
     return render_template("team/dashboard.html", numbers=matching.dashboard(),
-                           failed=list(failed))
+                           failed=list(failed), week=week)
 
 
 # --- States and waitlists -----------------------------------------------------------------
