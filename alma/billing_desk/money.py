@@ -7,7 +7,7 @@ from flask import Response, abort, render_template, request
 
 from alma.accounts.access import team_required
 from alma.billing_desk import ledger
-from alma.billing_desk.forms import RangeForm
+from alma.billing_desk.forms import YEAR, RangeForm
 from alma.billing_desk.views import ROLE, bp
 from alma.clock import today
 from alma.inputs import parse_day
@@ -80,7 +80,7 @@ def money_csv():
 @bp.get("/money/<day>")
 @team_required(ROLE)
 def money_day(day):
-    on = parse_day(day)
+    on = parse_day(day, earliest=-20 * YEAR, latest=YEAR)  # the days the range form allows
     if on is None:
         abort(404)
     return render_template("billing_desk/money_day.html", entries=ledger.entries_on(on),

@@ -97,6 +97,8 @@ def test_a_day_opens_the_rows_behind_its_amounts(client, world, days):
     assert "Bea Biller" in text and "Alma, by itself" in text and "Overlap" in text
     assert client.get("/team/billing/money/2026-02-30").status_code == 404
     assert client.get("/team/billing/money/yesterday").status_code == 404
+    for far in ("0001-01-01", "9999-12-31"):
+        assert client.get(f"/team/billing/money/{far}").status_code == 404
 
 
 def test_the_csv_is_the_table_in_cents_and_safe_in_a_spreadsheet(client, world, days):
