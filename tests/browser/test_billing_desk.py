@@ -57,6 +57,7 @@ def test_a_billing_member_finds_an_invoice_refunds_part_once_and_sees_it_by_day(
     mailbox.clear()
     sign_in(page)
     expect(page.locator("#billing-h")).to_have_text("Billing")
+    shot(page, "dashboard-1280")
     page.locator(".team-nav").get_by_role("link", name="Billing").click()
     page.get_by_label("Number, name or email").fill("robin payer")
     page.get_by_role("button", name="Find invoices").click()
