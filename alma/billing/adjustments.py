@@ -192,18 +192,22 @@ def refund(payment_id, amount_cents, reason, made_by, key, credit_too=False, gat
         except IntegrityError:
             raise KeyUsed("This form was used already: nothing more was refunded.")
         service.settle(invoice)
-        audit.record("refunded", "invoice", invoice.id, client=invoice.owed_by_client_id,
-                     actor=made_by, detail=(
-                         f"Refunded {money(amount_cents)} ({amount_cents} cents) of payment "
-                         f"{payment.id} ({payment.gateway} {payment.reference}) on invoice "
-                         f"{invoice.number}: refund {made.id}"
-                         f"{f', credit note {note.id} for the same' if note else ''}"
-                         f", by {_who(made_by)}. Reason: {reason}"))
-        mail.queue("refund_receipt", service.payer_email(invoice),
-                   dedupe_key=f"refund:{made.id}:receipt", invoice=invoice, payment=payment,
-                   refund=made, note=note, amounts=plan.after,
-                   url=service.invoice_link(invoice))
+        _tell_refunded(invoice, payment, made, note, plan.after)
         return made, True
+
+
+def _tell_refunded(invoice, payment, made, note, after):
+    """The audit event and the payer's receipt, in the refund's transaction."""
+    audit.record("refunded", "invoice", invoice.id, client=invoice.owed_by_client_id,
+                 actor=made.made_by, detail=(
+                     f"Refunded {money(made.amount_cents)} ({made.amount_cents} cents) of "
+                     f"payment {payment.id} ({payment.gateway} {payment.reference}) on invoice "
+                     f"{invoice.number}: refund {made.id}"
+                     f"{f', credit note {note.id} for the same' if note else ''}"
+                     f", by {_who(made.made_by)}. Reason: {made.reason}"))
+    mail.queue("refund_receipt", service.payer_email(invoice),
+               dedupe_key=f"refund:{made.id}:receipt", invoice=invoice, payment=payment,
+               refund=made, note=note, amounts=after, url=service.invoice_link(invoice))
 
 
 def credit(invoice_id, amount_cents, reason, made_by, key):
@@ -226,11 +230,17 @@ def credit(invoice_id, amount_cents, reason, made_by, key):
         except IntegrityError:
             raise KeyUsed("This form was used already: nothing more was credited.")
         service.settle(invoice)
-        audit.record("credited", "invoice", invoice.id, client=invoice.owed_by_client_id,
-                     actor=made_by, detail=(
-                         f"Credit note {note.id}: {money(amount_cents)} ({amount_cents} cents) "
-                         f"off invoice {invoice.number}, by {_who(made_by)}. Reason: {reason}"))
-        mail.queue("credit_note", service.payer_email(invoice),
-                   dedupe_key=f"credit-note:{note.id}:receipt", invoice=invoice, note=note,
-                   amounts=plan.after, url=service.invoice_link(invoice))
+        _tell_credited(invoice, note, plan.after)
         return note, True
+
+
+def _tell_credited(invoice, note, after):
+    """The audit event and the credit note sent to who owes, in the note's transaction."""
+    audit.record("credited", "invoice", invoice.id, client=invoice.owed_by_client_id,
+                 actor=note.made_by, detail=(
+                     f"Credit note {note.id}: {money(note.amount_cents)} ({note.amount_cents} "
+                     f"cents) off invoice {invoice.number}, by {_who(note.made_by)}. "
+                     f"Reason: {note.reason}"))
+    mail.queue("credit_note", service.payer_email(invoice),
+               dedupe_key=f"credit-note:{note.id}:receipt", invoice=invoice, note=note,
+               amounts=after, url=service.invoice_link(invoice))
