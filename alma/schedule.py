@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from alma.benefits import checks as benefit_checks
 from alma.billing import overdue
+from alma.claims import jobs as claim_jobs
 from alma.clock import utcnow
 from alma.consultations import answer_times
 from alma.consultations import jobs as consultation_jobs
@@ -50,6 +51,8 @@ JOBS = {
     "overdue-invoices": (overdue.run, 3600),
     "end-program-opt-outs": (opting_out.end_opted_out, 3600),
     "recheck-program-benefits": (program_clients.recheck_program_clients, 6 * 3600),
+    "submit-claims": (claim_jobs.submit_claims, 60),
+    "read-claim-reports": (claim_jobs.poll_reports, 300),
     "forget-visitor-checks": (benefit_checks.forget_visitor_checks, 24 * 3600),
     "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
 }
