@@ -268,6 +268,12 @@ def _rejected(request, payer_id, code, description, followup, loop):
     return body
 
 
+def _plan_member(member):
+    """ALMA-ACTIVE-COPAY-<anything> has ALMA-ACTIVE-COPAY's plan: the claims sandbox
+    (alma/claims/sandbox.py) picks what the insurer decides about a claim from the rest."""
+    return "ALMA-ACTIVE-COPAY" if member.startswith("ALMA-ACTIVE-COPAY-") else member
+
+
 def respond(request):
     """The sandbox's answer to a JSON 270: (HTTP status, JSON body or None, delay seconds).
     A pure function of the request."""
@@ -283,7 +289,7 @@ def respond(request):
         return 400, answer, 0.0
 
     payer_id = request["tradingPartnerServiceId"]
-    member = request["subscriber"]["memberId"].strip().upper()
+    member = _plan_member(request["subscriber"]["memberId"].strip().upper())
     subscriber_lost = ("75", "Subscriber/Insured Not Found", "Please Correct and Resubmit",
                        "2100C")
     active_dates = {"planBegin": "20250101", "eligibilityBegin": "20230601"}

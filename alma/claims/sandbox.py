@@ -44,7 +44,7 @@ TEST_MEMBERS = {
     f"{COPAY}-REVERSED": "Paid as estimated, then reversed on a later remittance (CLP02 22), "
                          "the amount carried to a later payment (PLB FB).",
 }
-OTHER_MEMBERS = "Any other member ID: rejected at the front door (A7:164)."
+OTHER_MEMBERS = "Rejected at the front door (A7:164): the insurer knows no such member."
 
 PAYER_CLAIM_PREFIX = "SB"
 _PLANS = {  # copay, coinsurance basis points, deductible left, out-of-pocket left (cents)
