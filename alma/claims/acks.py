@@ -65,12 +65,13 @@ def read_999(text):
 
 
 def read_277ca(text):
-    """Each claim's acknowledgement in a 277CA (the patient-level TRN*2 and its STCs)."""
-    found, current = [], None
+    """Each claim's acknowledgement in a 277CA: the TRN*2 and STCs of each patient level
+    (HL03 PT); the receiver and provider levels above it count claims, not name them."""
+    found, current, level = [], None, ""
     for segment in segments(text):
         if segment.id == "HL":
-            current = None
-        elif segment.id == "TRN" and segment.get(1) == "2":
+            current, level = None, segment.get(3)
+        elif segment.id == "TRN" and segment.get(1) == "2" and level == "PT":
             current = ClaimAck(segment.get(2))
             found.append(current)
         elif segment.id == "STC" and current is not None:

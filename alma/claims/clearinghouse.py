@@ -2,7 +2,8 @@
 
     gateway.submit(batch) -> [Sent]      one Outgoing per claim, each with its own
                                          idempotency key (stored before the first try)
-    gateway.poll(cursor) -> ([Report], next cursor, more?)   999s, 277CAs and 835s, as X12
+    gateway.poll(cursor) -> ([Report], next cursor)   one page of 999s, 277CAs and 835s,
+                                                       as X12
 
 HttpClearinghouse speaks Stedi's documented JSON claim submission (`POST
 …/change/medicalnetwork/professionalclaims/v3/submission`, `Idempotency-Key` header, the
@@ -123,9 +124,7 @@ class HttpClearinghouse:
         params = {"pageToken": cursor} if cursor else {}
         page = self._get(self.poll_url + POLL_PATH, **params).json()
         reports = [self._report_of(item) for item in page.get("items") or []]
-        # Stedi always gives a next token: another page may follow while this one had items.
-        return ([r for r in reports if r is not None], page.get("nextPageToken") or cursor,
-                bool(page.get("items")))
+        return [r for r in reports if r is not None], page.get("nextPageToken") or cursor
 
     def _report_of(self, item):
         """The X12 of one polled transaction, if it is one we read (unconfirmed shape)."""
@@ -153,7 +152,7 @@ class SandboxClearinghouse:
 
     def poll(self, cursor):
         items, token = self.sandbox.poll(cursor or "")
-        return [Report(i["id"], i["kind"], i["x12"]) for i in items], token, False
+        return [Report(i["id"], i["kind"], i["x12"]) for i in items], token
 
 
 _sandboxes = {}

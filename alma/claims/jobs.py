@@ -7,8 +7,8 @@ answer. Every retry of a claim reuses its stored key, so a worker killed after s
 before recording can't make a second claim: after SENDING_LEASE another worker sends it
 again with the same key and the clearinghouse answers as it did the first time.
 
-Reading: one poll per run (from the stored cursor), each report stored and applied once
-(reports.receive).
+Reading: one page per run from the stored cursor, each report stored and applied once
+(reports.receive), so reading a report twice changes nothing.
 """
 import datetime
 import logging
@@ -28,7 +28,6 @@ log = logging.getLogger("alma.claims")
 
 BATCH_SIZE = 25
 SENDING_LEASE = datetime.timedelta(minutes=10)
-MAX_PAGES = 20
 
 
 def _due(now):
@@ -117,24 +116,23 @@ def submit_claims(limit=1000):
 
 
 def poll_reports():
-    """Fetch and apply what the clearinghouse has for us: how many new reports."""
+    """Fetch one page of what the clearinghouse has for us (the next run goes on from the
+    stored cursor) and apply each report once: how many were new."""
     clearinghouse = gateway()
     if clearinghouse is None:
         return 0
     cursor, _ = ClearinghouseCursor.get_or_create(name=clearinghouse.name)
+    try:
+        found, token = clearinghouse.poll(cursor.value)
+    except ClearinghouseUnavailable as problem:
+        log.warning("clearinghouse unavailable for polling: %s", problem)
+        return 0
     received = 0
-    for _ in range(MAX_PAGES):
+    for report in found:
         if stop_requested():
-            break
-        try:
-            found, token, more = clearinghouse.poll(cursor.value)
-        except ClearinghouseUnavailable as problem:
-            log.warning("clearinghouse unavailable for polling: %s", problem)
-            break
-        received += sum(1 for report in found if reports.receive(report) is not None)
-        if token != cursor.value:
-            cursor.value = token
-            cursor.save()
-        if not more:
-            break
+            return received  # the cursor stays: the next run reads the rest again
+        received += reports.receive(report) is not None
+    if token != cursor.value:
+        cursor.value = token
+        cursor.save()
     return received
