@@ -15,7 +15,7 @@ if a visit has two claims by then: merge or remove them first).
 import datetime
 
 from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model,
-                    TextField)
+                    PostgresqlDatabase, TextField)
 
 
 def now():
@@ -168,7 +168,7 @@ INDEXES = [
 
 
 def _timestamp(db):
-    return "TIMESTAMP" if db.__class__.__name__.startswith("Postgres") else "DATETIME"
+    return "TIMESTAMP" if isinstance(db, PostgresqlDatabase) else "DATETIME"
 
 
 def up(migrator, db):
