@@ -7,8 +7,7 @@ integer cents) and the segment it came from, so any amount can be traced back to
 A CLP naming no claim of ours goes to UnmatchedClaimPayment, never dropped. PLB
 (provider-level adjustments, not tied to one claim) are ProviderAdjustments.
 """
-from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from alma.claims.models import Claim
 from alma.clock import utcnow

@@ -35,7 +35,8 @@ def _sessions_page(provider, form=None, status=200):
     audit.record_many("viewed", "visit", [(v.id, v.program_client.client_id) for v in rows],
                       me())
     return render_template("claims/sessions.html", provider=provider, rows=rows,
-                           claim_test_members={**TEST_MEMBERS, "Any other member ID": OTHER_MEMBERS},
+                           claim_test_members={**TEST_MEMBERS,
+                                               "Any other member ID": OTHER_MEMBERS},
                            form=form or _visit_form(provider), today=today(),
                            enrollment=open_enrollment(provider)), status
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from alma.claims import jobs
+from alma.claims.claim_json import from_837p
 from alma.claims.clearinghouse import HttpClearinghouse, Outgoing
 from alma.claims.models import Claim
 from alma.claims.sandbox import Sandbox
@@ -50,7 +51,6 @@ def test_a_worker_killed_after_sending_never_makes_a_second_claim(app, in_progra
     # A worker claims the batch and sends it, then dies before recording the answer.
     batch, claims = jobs.claim_batch("http")
     gateway = HttpClearinghouse(app.config["CLAIMS_URL"], app.config["CLAIMS_POLL_URL"], KEY)
-    from alma.claims.claim_json import from_837p
     sent = gateway.submit([Outgoing(c.id, c.submission_key, from_837p(c.x12)) for c in claims])
     assert sent[0].accepted
     assert jobs.submit_claims() == 0  # held by the dead worker until its lease runs out

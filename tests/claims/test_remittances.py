@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from alma.claims import jobs, posting
 from alma.claims.clearinghouse import SandboxClearinghouse
 from alma.claims.remittance_models import (Adjustment, ClaimPayment, ProviderAdjustment,
-                                           Remittance, ServiceLinePayment,
-                                           UnmatchedClaimPayment)
+                                           Remittance, ServiceLinePayment, UnmatchedClaimPayment)
 from alma.claims.sandbox import TEST_MEMBERS
 from alma.claims.x12_validation import validate
 from alma.db import db
