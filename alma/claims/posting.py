@@ -18,7 +18,7 @@ from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
                                            ProviderAdjustment, Remittance, ServiceLinePayment,
                                            UnmatchedClaimPayment)
 from alma.clock import utcnow
-from alma.db import db
+from alma.db import db, is_postgres
 from alma.templating import money
 
 
@@ -50,8 +50,16 @@ def post(text, report=None):
         return remittance, True
 
 
+def locked_claim(claim_id):
+    """The claim, locked until the transaction ends on PostgreSQL (SQLite has one writer at
+    a time): two reports about one claim are applied one after the other, each seeing the
+    other's payments."""
+    query = Claim.select().where(Claim.id == claim_id)
+    return (query.for_update() if is_postgres() else query).first()
+
+
 def _post_claim(remittance, remit, report):
-    claim = Claim.get_or_none(Claim.id == claim_id_of(remit.patient_control_number))
+    claim = locked_claim(claim_id_of(remit.patient_control_number))
     values = dict(remittance=remittance, patient_control_number=remit.patient_control_number,
                   status_code=remit.status_code, charge_cents=remit.charge_cents,
                   paid_cents=remit.paid_cents, patient_cents=remit.patient_cents,

@@ -56,8 +56,9 @@ def apply(stored):
 
 
 def _batch_acknowledged(ack, stored):
-    claim = Claim.get_or_none((Claim.control_number == ack.group_control_number)
+    found = Claim.get_or_none((Claim.control_number == ack.group_control_number)
                               & Claim.status.in_((SUBMITTED, ACCEPTED)))
+    claim = found and posting.locked_claim(found.id)
     if claim is None:
         return
     if ack.accepted:
@@ -70,7 +71,7 @@ def _batch_acknowledged(ack, stored):
 
 
 def _acknowledged(ack, stored):
-    claim = Claim.get_or_none(Claim.id == claim_id_of(ack.patient_control_number))
+    claim = posting.locked_claim(claim_id_of(ack.patient_control_number))
     if claim is None:
         log.warning("277CA for an unknown claim", extra={"fields": {
             "pcn": ack.patient_control_number, "transaction": stored.transaction_id}})

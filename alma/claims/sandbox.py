@@ -17,7 +17,7 @@ import json
 import threading
 from pathlib import Path
 
-from alma.claims import sandbox_x12
+from alma.claims import sandbox_x12, x12read
 from alma.clock import utcnow
 
 COPAY = "ALMA-ACTIVE-COPAY"
@@ -116,7 +116,7 @@ def _facts(body, number):
             "first_name": subscriber["firstName"], "last_name": subscriber["lastName"],
             "service_date": line["serviceDate"],
             "procedure": ":".join([service["procedureCode"], *service["procedureModifiers"]]),
-            "charge_cents": round(float(info["claimChargeAmount"]) * 100),
+            "charge_cents": x12read.cents(info["claimChargeAmount"]),
             "control_number": str(int(body["controlNumber"])),
             "payer_claim_number": f"{PAYER_CLAIM_PREFIX}{number:010d}"}
 
@@ -227,6 +227,8 @@ class Sandbox:
 
     def poll(self, page_token=""):
         """(reports after `page_token`, the next token): each report {id, kind, x12}."""
+        if self.path is not None and not self.path.exists():
+            return [], page_token  # nothing was ever sent here: leave no file behind
         with self._state() as state:
             state["polls"] += 1
             self._adjudicate(state)

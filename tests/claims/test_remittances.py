@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alma.claims import jobs, posting
+from alma.claims import codes, jobs, posting
 from alma.claims.clearinghouse import SandboxClearinghouse
 from alma.claims.remittance_models import (Adjustment, ClaimPayment, ProviderAdjustment,
                                            Remittance, ServiceLinePayment, UnmatchedClaimPayment)
@@ -72,9 +72,9 @@ def test_a_reversal_is_posted_as_its_own_payment(app, in_program, sandbox):
     assert fresh(claim).status == "paid"
     posting.post(reversal)
     claim = fresh(claim)
-    codes = [(p.status_code, p.paid_cents, p.patient_cents) for p in
+    payments = [(p.status_code, p.paid_cents, p.patient_cents) for p in
              ClaimPayment.select().where(ClaimPayment.claim == claim.id).order_by(ClaimPayment.id)]
-    assert codes == [("1", 10000, 2500), ("22", -10000, -2500)]
+    assert payments == [("1", 10000, 2500), ("22", -10000, -2500)]
     assert (claim.status, claim.paid_cents, claim.patient_responsibility_cents) == (
         "reversed", 0, 0)
     assert Remittance.select().order_by(Remittance.id)[-1].paid_cents == 0  # notice only
@@ -115,3 +115,14 @@ def test_any_order_and_any_repetition_of_835s_ends_the_same(many_835s, data):
             posting.post(text)
         assert state(claims) == expected
         again.rollback()
+
+
+def test_codes_are_said_in_plain_words_beside_their_official_text():
+    assert codes.adjustment_words("PR", "1") == "PR-1: your plan's deductible: you pay this part"
+    assert codes.official_adjustment("CO", "45").startswith(
+        "CO (Contractual Obligations) 45: Charge exceeds fee schedule")
+    assert codes.adjustment_words("OA", "999") == (
+        "OA-999: reason code 999: adjusted by the plan for another reason")
+    assert codes.acknowledgement_words("A7", "164", "IL") == (
+        "rejected for invalid information: the member ID of the insured")
+    assert codes.remark_words("MA130").startswith("MA130: the claim can't be processed")
