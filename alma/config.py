@@ -130,13 +130,15 @@ def from_environment(instance_path, environ=None):
         "GROUP_PHONE": env.get("ALMA_GROUP_PHONE", "2125550100"),
         # Benefit checks: "sandbox" (a local clearinghouse answering documented
         # test members; no insurer is asked), "http" (a real clearinghouse at
-        # ELIGIBILITY_URL) or "none". Production never answers from the sandbox
-        # unless told to.
+        # ELIGIBILITY_URL: Stedi's base address or the endpoint's full address) or
+        # "none". Production never answers from the sandbox unless told to. Payers can
+        # take up to a minute to answer (Stedi's docs): the wait is a minute by default.
         "ELIGIBILITY_GATEWAY": env.get("ALMA_ELIGIBILITY_GATEWAY",
                                        "none" if mode == "production" else "sandbox"),
         "ELIGIBILITY_URL": env.get("ALMA_ELIGIBILITY_URL") or None,
         "ELIGIBILITY_API_KEY": env.get("ALMA_ELIGIBILITY_API_KEY") or None,
-        "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS", "10")),
+        "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS",
+                                                     "60")),
         # Claims: "sandbox" (a local clearinghouse answering as payers would for
         # documented test members; its state in CLAIMS_SANDBOX_PATH), "http" (Stedi's
         # claims and polling APIs at CLAIMS_URL and CLAIMS_POLL_URL) or "none" (claims

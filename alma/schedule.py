@@ -63,6 +63,9 @@ def registry():
     return JOBS
 
 
+_logged = set()  # jobs whose run this process has logged
+
+
 def run_job(app, name):
     function, _ = registry()[name]
     if stop_requested():
@@ -71,7 +74,12 @@ def run_job(app, name):
         with db.connection_context():
             started = time.perf_counter()
             result = function()
-            log.info("job %s done: %s in %.2fs", name, result, time.perf_counter() - started)
+            # Each job's first run is logged (it started); later ones only when they did
+            # something, or deliver-email alone would write a line every 10 seconds.
+            level = logging.INFO if result or name not in _logged else logging.DEBUG
+            _logged.add(name)
+            log.log(level, "job %s done: %s in %.2fs", name, result,
+                    time.perf_counter() - started)
             return result
 
 
