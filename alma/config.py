@@ -21,6 +21,11 @@ def _flag(value, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Stedi's documented bases (DOMAIN.md): claims under healthcare, polling under core.
+STEDI_CLAIMS_URL = "https://healthcare.us.stedi.com/2024-04-01"
+STEDI_POLL_URL = "https://core.us.stedi.com/2023-08-01"
+
+
 def _development_secret(instance_path):
     # Sessions survive a restart of the local demo, yet no key is ever
     # committed: it is made on this machine, once.
@@ -125,13 +130,27 @@ def from_environment(instance_path, environ=None):
         "GROUP_PHONE": env.get("ALMA_GROUP_PHONE", "2125550100"),
         # Benefit checks: "sandbox" (a local clearinghouse answering documented
         # test members; no insurer is asked), "http" (a real clearinghouse at
-        # ELIGIBILITY_URL) or "none". Production never answers from the sandbox
-        # unless told to.
+        # ELIGIBILITY_URL: Stedi's base address or the endpoint's full address) or
+        # "none". Production never answers from the sandbox unless told to. Payers can
+        # take up to a minute to answer (Stedi's docs): the wait is a minute by default.
         "ELIGIBILITY_GATEWAY": env.get("ALMA_ELIGIBILITY_GATEWAY",
                                        "none" if mode == "production" else "sandbox"),
         "ELIGIBILITY_URL": env.get("ALMA_ELIGIBILITY_URL") or None,
         "ELIGIBILITY_API_KEY": env.get("ALMA_ELIGIBILITY_API_KEY") or None,
-        "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS", "10")),
+        "ELIGIBILITY_TIMEOUT_SECONDS": float(env.get("ALMA_ELIGIBILITY_TIMEOUT_SECONDS",
+                                                     "60")),
+        # Claims: "sandbox" (a local clearinghouse answering as payers would for
+        # documented test members; its state in CLAIMS_SANDBOX_PATH), "http" (Stedi's
+        # claims and polling APIs at CLAIMS_URL and CLAIMS_POLL_URL) or "none" (claims
+        # wait, ready, until one is set). Production never sends to the sandbox unless told.
+        "CLAIMS_GATEWAY": env.get("ALMA_CLAIMS_GATEWAY",
+                                  "none" if mode == "production" else "sandbox"),
+        "CLAIMS_URL": env.get("ALMA_CLAIMS_URL") or STEDI_CLAIMS_URL,
+        "CLAIMS_POLL_URL": env.get("ALMA_CLAIMS_POLL_URL") or STEDI_POLL_URL,
+        "CLAIMS_API_KEY": env.get("ALMA_CLAIMS_API_KEY") or None,
+        "CLAIMS_TIMEOUT_SECONDS": float(env.get("ALMA_CLAIMS_TIMEOUT_SECONDS", "60")),
+        "CLAIMS_SANDBOX_PATH": env.get("ALMA_CLAIMS_SANDBOX_PATH")
+        or str(Path(instance_path) / "claims-sandbox.json"),
         # The payers whose networks the group contracts with (slugs, in order).
         "PROGRAM_PAYERS": [slug.strip() for slug in env.get("ALMA_PROGRAM_PAYERS",
                                                             "optum,aetna").split(",")
@@ -174,6 +193,7 @@ def rate_limit_settings(env, mode):
 
 GATEWAYS = ("stripe", "local", "none")
 ELIGIBILITY_GATEWAYS = ("sandbox", "http", "none")
+CLAIMS_GATEWAYS = ("sandbox", "http", "none")
 
 
 def check_database(config):
@@ -203,6 +223,11 @@ def check_can_serve(config, workers=1):
                           f"{', '.join(ELIGIBILITY_GATEWAYS)}.")
     if eligibility == "http" and not config.get("ELIGIBILITY_URL"):
         raise ConfigError("ALMA_ELIGIBILITY_GATEWAY=http needs ALMA_ELIGIBILITY_URL.")
+    claims = config.get("CLAIMS_GATEWAY", "none")
+    if claims not in CLAIMS_GATEWAYS:
+        raise ConfigError(f"ALMA_CLAIMS_GATEWAY must be one of {', '.join(CLAIMS_GATEWAYS)}.")
+    if claims == "http" and not config.get("CLAIMS_API_KEY"):
+        raise ConfigError("ALMA_CLAIMS_GATEWAY=http needs ALMA_CLAIMS_API_KEY.")
     gateway = config.get("PAYMENT_GATEWAY")
     if gateway not in GATEWAYS:
         raise ConfigError(f"ALMA_PAYMENT_GATEWAY must be one of {', '.join(GATEWAYS)}.")

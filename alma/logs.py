@@ -22,14 +22,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def init_app(app):
-    logger = logging.getLogger("alma")
-    if not logger.handlers:
+# Libraries whose warnings an operator must see, as JSON lines like the app's own (e.g.
+# Flask-Limiter's "storage unreachable, falling back to memory").
+LIBRARY_LOGGERS = ("flask-limiter", "apscheduler")
+
+
+def _json_lines(name, level):
+    logger = logging.getLogger(name)
+    # Once per process, whatever handlers a library gave its own logger (a NullHandler).
+    if not any(isinstance(handler.formatter, JsonFormatter) for handler in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        logger.setLevel(level)
         logger.propagate = False
+
+
+def init_app(app):
+    _json_lines("alma", logging.INFO)
+    for name in LIBRARY_LOGGERS:
+        _json_lines(name, logging.WARNING)
     request_log = logging.getLogger("alma.request")
 
     @app.before_request

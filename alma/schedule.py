@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from alma.benefits import checks as benefit_checks
 from alma.billing import overdue
+from alma.claims import jobs as claim_jobs
 from alma.clock import utcnow
 from alma.consultations import answer_times
 from alma.consultations import jobs as consultation_jobs
@@ -50,6 +51,8 @@ JOBS = {
     "overdue-invoices": (overdue.run, 3600),
     "end-program-opt-outs": (opting_out.end_opted_out, 3600),
     "recheck-program-benefits": (program_clients.recheck_program_clients, 6 * 3600),
+    "submit-claims": (claim_jobs.submit_claims, 60),
+    "read-claim-reports": (claim_jobs.poll_reports, 300),
     "forget-visitor-checks": (benefit_checks.forget_visitor_checks, 24 * 3600),
     "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
 }
@@ -60,6 +63,9 @@ def registry():
     return JOBS
 
 
+_logged = set()  # jobs whose run this process has logged
+
+
 def run_job(app, name):
     function, _ = registry()[name]
     if stop_requested():
@@ -68,7 +74,12 @@ def run_job(app, name):
         with db.connection_context():
             started = time.perf_counter()
             result = function()
-            log.info("job %s done: %s in %.2fs", name, result, time.perf_counter() - started)
+            # Each job's first run is logged (it started); later ones only when they did
+            # something, or deliver-email alone would write a line every 10 seconds.
+            level = logging.INFO if result or name not in _logged else logging.DEBUG
+            _logged.add(name)
+            log.log(level, "job %s done: %s in %.2fs", name, result,
+                    time.perf_counter() - started)
             return result
 
 

@@ -2,18 +2,22 @@
 follow-up check when a plan carves mental-health benefits out to another company.
 
 HttpClearinghouse asks a real clearinghouse (Stedi / Change Healthcare-compatible JSON) at
-ALMA_ELIGIBILITY_URL. SandboxClearinghouse calls the local clearinghouse of sandbox.py
-in-process, but its answers go through the same reading (response.interpret) as a real
-clearinghouse's. `gateway()` is the one the site is configured with.
+ALMA_ELIGIBILITY_URL: Stedi's base address, or the full address of the eligibility endpoint.
+SandboxClearinghouse calls the local clearinghouse of sandbox.py in-process, but its answers
+go through the same reading (response.interpret) as a real clearinghouse's. `gateway()` is
+the one the site is configured with.
 """
+import dataclasses
 import json
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from alma.benefits import sandbox
-from alma.benefits.eligibility import CARVE_OUT, REQUESTED_SERVICE_TYPE, EligibilityUnavailable
+from alma.benefits.eligibility import (CARVE_OUT, ELIGIBILITY_PATH, REQUESTED_SERVICE_TYPE,
+                                       EligibilityUnavailable)
 from alma.benefits.response import interpret
 
 log = logging.getLogger("alma.benefits")
@@ -21,6 +25,23 @@ log = logging.getLogger("alma.benefits")
 # Payers by clearinghouse payer id, only to name them in messages (DOMAIN.md; Oxford's and
 # UnitedHealthcare's ids are unconfirmed).
 KNOWN_PAYERS = {"60054": "Aetna", "OSCAR": "Oscar", "06111": "Oxford", "87726": "UnitedHealthcare"}
+
+# Change Healthcare's own API serves the request Stedi serves at ELIGIBILITY_PATH at
+# .../medicalnetwork/eligibility/v3: an address ending in that is already a full one.
+_FULL_PATH_ENDING = "/medicalnetwork/eligibility/v3"
+# Payers can take up to a minute to answer (Stedi's docs): waiting less turns slow answers
+# into failures.
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+
+def eligibility_url(setting):
+    """Where checks are POSTed, from ALMA_ELIGIBILITY_URL: a base address (Stedi's
+    https://healthcare.us.stedi.com/2024-04-01) gets ELIGIBILITY_PATH added; an address that
+    already ends in the eligibility path is used as it is."""
+    url = setting.strip().rstrip("/")
+    if urlsplit(url).path.endswith(_FULL_PATH_ENDING):
+        return url
+    return url + ELIGIBILITY_PATH
 
 
 def new_control_number():
@@ -50,27 +71,37 @@ def build_request(payer_id, subscriber, provider_npi, organization_name, control
 
 
 def _logged(gateway, payer_id, problem):
-    log.warning("benefit check unavailable", extra={"fields": {
-        "gateway": gateway, "payer_id": payer_id, "reason": problem.reason,
-        "code": problem.code, "detail": problem.detail}})
+    fields = {"gateway": gateway, "payer_id": payer_id, "reason": problem.reason,
+              "code": problem.code, "detail": problem.detail}
+    if problem.reason == "request_invalid":
+        # Our request is wrong and every check will fail alike until someone fixes it.
+        log.error("benefit check request refused as invalid",
+                  extra={"fields": {**fields, "field_list": problem.fields}})
+    else:
+        log.warning("benefit check unavailable", extra={"fields": fields})
     return problem
 
 
 class HttpClearinghouse:
-    """A real clearinghouse (Stedi / Change Healthcare-compatible JSON), at `url`. The api key,
-    when set, is sent as the Authorization header as it is (include a scheme such as
-    "Bearer ..." in the setting if the clearinghouse wants one)."""
+    """A real clearinghouse (Stedi / Change Healthcare-compatible JSON), at `url` (a base
+    address or the endpoint's full address: eligibility_url).
+
+    The api key, when set, is sent as the Authorization header exactly as configured. Stedi
+    wants the bare key ("Authorization: <api key>"; its older "Key <api key>" still works);
+    its docs don't say a "Bearer " prefix is refused, and another clearinghouse may want one,
+    so a configured "Bearer ..." is not stripped: it is sent, and if the clearinghouse then
+    refuses us (401/403) the log says to try the bare key."""
 
     name = "http"
 
-    def __init__(self, url, api_key=None, timeout=10.0):
+    def __init__(self, url, api_key=None, timeout=DEFAULT_TIMEOUT_SECONDS):
         # Imported only when this gateway is configured, as the Stripe SDK is: requests
         # and urllib3 are ~5 MB of every web worker that never calls a clearinghouse.
         import requests
         from urllib3.exceptions import ReadTimeoutError
 
         self.requests, self.read_timeout = requests, ReadTimeoutError
-        self.url = url
+        self.url = eligibility_url(url)
         self.api_key = api_key
         self.timeout = float(timeout)
 
@@ -106,9 +137,22 @@ class HttpClearinghouse:
                 payload = response.json()
             except ValueError:
                 payload = None
+            self._note_refusal(response.status_code)
             return interpret(response.status_code, payload, who)
         except EligibilityUnavailable as problem:
             raise _logged(self.name, payer_id, problem)
+
+
+    def _note_refusal(self, status):
+        """A refused key is ours to fix: the log says so, and what to try (never the key)."""
+        if status not in (401, 403):
+            return
+        bearer = (self.api_key or "").lower().startswith("bearer ")
+        log.error("the clearinghouse refused our API key", extra={"fields": {
+            "gateway": self.name, "status": status, "url": self.url,
+            "key_set": bool(self.api_key),
+            "hint": "ALMA_ELIGIBILITY_API_KEY is sent as it is: Stedi wants the bare key, "
+                    "without \"Bearer \"" if bearer else None}})
 
 
 class SandboxClearinghouse:
@@ -119,7 +163,7 @@ class SandboxClearinghouse:
 
     name = "sandbox"
 
-    def __init__(self, timeout=10.0):
+    def __init__(self, timeout=DEFAULT_TIMEOUT_SECONDS):
         self.timeout = float(timeout)
 
     def check(self, payer_id, subscriber, provider_npi, organization_name):
@@ -139,9 +183,15 @@ class SandboxClearinghouse:
 
 
 def gateway():
-    """The configured gateway (ALMA_ELIGIBILITY_GATEWAY), or None when checks are off."""
+    """The configured gateway (ALMA_ELIGIBILITY_GATEWAY), or None when checks are off: also
+    without the group's NPI (ALMA_GROUP_NPI), which every check names as the provider asking;
+    sent without it, each would be refused as invalid."""
     config = current_app.config
     kind = config["ELIGIBILITY_GATEWAY"]
+    if kind in ("http", "sandbox") and not config.get("GROUP_NPI"):
+        log.error("benefit checks are off: ALMA_GROUP_NPI is not set", extra={"fields": {
+            "gateway": kind}})
+        return None
     if kind == "http":
         return HttpClearinghouse(config["ELIGIBILITY_URL"], config["ELIGIBILITY_API_KEY"],
                                  config["ELIGIBILITY_TIMEOUT_SECONDS"])
@@ -153,9 +203,10 @@ def gateway():
 def check_following_carve_out(gateway, payer_id, payer_name, subscriber, provider_npi,
                               organization_name):
     """One check; when the payer says another entity holds the mental-health benefits (a
-    carve-out) and gives its payer id, one more check against that entity, whose answer is
-    returned with carved_out_from = payer_name. Never more than two checks. A carve-out
-    without a payer id is returned as it is: the client is told whom to call.
+    carve-out) and gives its payer id, one more check against that entity (with the member's
+    ID there, when the payer gave one), whose answer is returned with carved_out_from =
+    payer_name. Never more than two checks. A carve-out without a payer id is returned as it
+    is: the client is told whom to call.
 
     Errors name the payer; one from the second check carries .carve_out, the first answer."""
     try:
@@ -166,6 +217,8 @@ def check_following_carve_out(gateway, payer_id, payer_name, subscriber, provide
         raise problem.about(payer_name) from problem
     if first.outcome != CARVE_OUT or not first.carve_out_payer_id:
         return first
+    if first.carve_out_member_id:
+        subscriber = dataclasses.replace(subscriber, member_id=first.carve_out_member_id)
     try:
         second = gateway.check(first.carve_out_payer_id, subscriber, provider_npi,
                                organization_name)
@@ -180,4 +233,5 @@ def check_following_carve_out(gateway, payer_id, payer_name, subscriber, provide
     if second.outcome != CARVE_OUT:
         second.carve_out_name = first.carve_out_name
         second.carve_out_payer_id = first.carve_out_payer_id
+        second.carve_out_member_id = first.carve_out_member_id
     return second

@@ -13,15 +13,19 @@ Optum/Change Healthcare's eligibility API and Stedi's compatible one carry it (D
 - this module: a Subscriber asked about, the Benefits read, and the ways a check fails.
 
 Anything that keeps the answer from being read (a timeout, a refused connection, an HTTP
-5xx, a payer's AAA error, an unreadable body) raises EligibilityUnavailable, whose str() is
-a sentence a client can read; a member the payer cannot find raises MemberNotFound, a kind
-of EligibilityUnavailable. Nothing here saves anything: callers (checks.py) record a check
-only from the Benefits they get back.
+5xx, a payer's AAA error, an unreadable body, a request the clearinghouse refused as invalid)
+raises EligibilityUnavailable, whose str() is a sentence a client can read; a member the payer
+cannot find raises MemberNotFound, a kind of EligibilityUnavailable. Nothing here saves
+anything: callers (checks.py) record a check only from the Benefits they get back.
 """
 import datetime
 from dataclasses import dataclass, field
 
 ACTIVE, INACTIVE, CARVE_OUT, NOT_COVERED = "active", "inactive", "carve_out", "not_covered"
+
+# Where a check is sent, below Stedi's base address https://healthcare.us.stedi.com/2024-04-01
+# (DOMAIN.md): its real-time eligibility endpoint, JSON in and out.
+ELIGIBILITY_PATH = "/change/medicalnetwork/eligibility/v3"
 
 # What a check asks for: 30, health benefit plan coverage. Payers answer it with the
 # mental-health service types below among the others.
@@ -49,6 +53,13 @@ def _sentence(reason, who=None, detail=None, code=None):
                 "us know so we can look into it.")
     if reason == "payer_error":
         return f"{subject} can't answer benefit checks right now. {_AGAIN}"
+    if reason == "request_invalid":
+        # Our request broke the clearinghouse's rules: the same request fails again, so the
+        # client is not sent back to retry; the fault is logged as an error for the team.
+        return (f"We couldn't ask {who or 'your insurance company'} about your benefits "
+                "because of a mistake in our request. It has been reported to our team; trying "
+                "again won't help until we fix it. Nothing was saved. Meanwhile, the number on "
+                "your insurance card can tell you your benefits.")
     return f"{subject}'s answer couldn't be read. {_AGAIN}"
 
 
@@ -74,8 +85,10 @@ class Benefits:
     oop_max_cents: int | None = None
     oop_remaining_cents: int | None = None
     service_type: str | None = None  # where the numbers came from: MH, A6, CF, A4, 22 or 30
-    carve_out_name: str | None = None  # the entity holding the benefits (code U)
+    carve_out_name: str | None = None  # the entity holding the benefits (code U, or 1)
     carve_out_payer_id: str | None = None
+    # The member's ID with that entity, when the payer gives one: the second check uses it.
+    carve_out_member_id: str | None = None
     carved_out_from: str | None = None  # after following a carve-out: the first payer's name
     coverage_ends_on: datetime.date | None = None
     raw: dict = field(default_factory=dict)  # the response, for the record
@@ -86,18 +99,22 @@ class EligibilityUnavailable(Exception):
     a payer error in the response (AAA errors), a malformed response). str(e) is a plain
     sentence a client can read, e.g. "Aetna didn't answer in time. Nothing was saved; try
     again in a few minutes." It carries .reason: "timeout" | "unreachable" | "payer_error" |
-    "bad_response", and .code, the payer's AAA code when there was one.
+    "bad_response" | "request_invalid" (the clearinghouse refused our request as invalid:
+    retrying won't help; .fields lists what it named), and .code, the payer's AAA code when
+    there was one.
 
     Raised by check_following_carve_out for the second check, it also carries .carve_out,
     the first answer (whom the client can call)."""
 
     default_reason = "unreachable"
 
-    def __init__(self, message=None, reason=None, *, payer=None, code=None, detail=None):
+    def __init__(self, message=None, reason=None, *, payer=None, code=None, detail=None,
+                 fields=()):
         self.reason = reason or self.default_reason
         self.payer = payer
         self.code = code
         self.detail = detail
+        self.fields = list(fields)
         self.worded = message is not None  # a sentence of its own, kept when re-told
         self.carve_out = None
         super().__init__(message if message is not None else
@@ -106,7 +123,7 @@ class EligibilityUnavailable(Exception):
     def about(self, payer):
         """The same problem, told about another payer (a name)."""
         again = type(self)(str(self) if self.worded else None, self.reason, payer=payer,
-                           code=self.code, detail=self.detail)
+                           code=self.code, detail=self.detail, fields=self.fields)
         again.carve_out = self.carve_out
         return again
 

@@ -1,17 +1,17 @@
 """Reading a clearinghouse's JSON 271 into Benefits, or into the reason it can't be read.
 
-The answer's benefitsInformation rows are ranked (in network first, the individual's
-before the family's, the mental-health service types in MENTAL_HEALTH_TYPES' order) and
-the best row for each figure is used; out-of-network rows never are. Amounts are read as
-exact decimals, never through a float.
+The mental-health service types are read in MENTAL_HEALTH_TYPES' order, and within one the
+rows are chosen by the rules of rows.py (never "the first row"); out-of-network rows never
+count. Amounts are read as exact decimals, never through a float.
 """
 import datetime
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from alma.benefits.eligibility import (ACTIVE, CARVE_OUT, INACTIVE, NOT_COVERED,
                                        REQUESTED_SERVICE_TYPE, TRANSIENT_CODES, Benefits,
                                        EligibilityUnavailable, MemberNotFound)
+from alma.benefits.rows import (COPAY_TIMES, REMAINING_TIMES, TOTAL_TIMES, Malformed, Row,
+                                administrator, basis_points, best, cents, holders)
 
 # Mental-health service types, best first: mental health, psychotherapy, mental health
 # provider outpatient, psychiatric, social work.
@@ -22,90 +22,11 @@ MENTAL_HEALTH_TYPES = ("MH", "A6", "CF", "A4", "22")
 MEMBER_NOT_FOUND_CODES = {"58", "64", "65", "67", "71", "72", "73", "75"}
 
 
-class _Malformed(ValueError):
-    """Part of a response that cannot be read."""
-
-
-@dataclass
-class _Row:
-    """One benefitsInformation item, the parts we read."""
-
-    index: int
-    code: str
-    types: tuple
-    level: str | None
-    time: str | None
-    network: str | None
-    amount: object
-    percent: object
-    item: dict
-
-    @classmethod
-    def of(cls, index, item):
-        if not isinstance(item, dict):
-            raise _Malformed("a benefitsInformation item is not an object")
-        types = item.get("serviceTypeCodes") or ()
-        if isinstance(types, str):
-            types = (types,)
-        if not isinstance(types, (list, tuple)):
-            raise _Malformed("serviceTypeCodes is not a list")
-
-        def text(key):
-            value = item.get(key)
-            return str(value).strip() if value not in (None, "") else None
-
-        return cls(index=index, code=text("code") or "", types=tuple(str(t) for t in types),
-                   level=text("coverageLevelCode"), time=text("timeQualifierCode"),
-                   network=text("inPlanNetworkIndicatorCode"), amount=item.get("benefitAmount"),
-                   percent=item.get("benefitPercent"), item=item)
-
-
-_NETWORK_RANK = {"Y": 0, "W": 1}  # then no indicator or U; N is never used
-_LEVEL_RANK = {"IND": 0, "EMP": 1, None: 2}  # then other levels, family last
-_TOTAL_TIMES = ("23", "22")  # calendar year, service year
-_REMAINING_TIMES = ("29",)
-
-
-def _rank(row, times=None):
-    level = _LEVEL_RANK.get(row.level, 4 if row.level == "FAM" else 3)
-    time = 0 if times is None or row.time in times else 1
-    return (_NETWORK_RANK.get(row.network, 2), level, time, row.index)
-
-
-def _best(rows, times=None):
-    return min(rows, key=lambda row: _rank(row, times)) if rows else None
-
-
-def _decimal(value, what):
-    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _Malformed(f"{what} is not a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise _Malformed(f"{what} is not a number: {value!r}")
-    if not number.is_finite() or number < 0:
-        raise _Malformed(f"{what} is out of range: {value!r}")
-    return number
-
-
-def _cents(value):
-    """Dollars ("25", "1200.00", 33.33) as integer cents, exactly (sub-cents round half up)."""
-    return int((_decimal(value, "benefitAmount") * 100).quantize(Decimal(1), ROUND_HALF_UP))
-
-
-def _basis_points(value):
-    """A fraction 0.0-1.0 ("0.2") as basis points (2000)."""
-    number = _decimal(value, "benefitPercent")
-    if number > 1:
-        raise _Malformed(f"benefitPercent is not a fraction: {value!r}")
-    return int((number * 10000).quantize(Decimal(1), ROUND_HALF_UP))
-
-
 def _date(value):
     try:
         return datetime.datetime.strptime(str(value).strip(), "%Y%m%d").date()
     except ValueError:
-        raise _Malformed(f"not a CCYYMMDD date: {value!r}")
+        raise Malformed(f"not a CCYYMMDD date: {value!r}")
 
 
 def _coverage_end(payload, active):
@@ -113,7 +34,7 @@ def _coverage_end(payload, active):
     counts: a plan's end date is usually the end of its year, and it renews."""
     dates = payload.get("planDateInformation") or {}
     if not isinstance(dates, dict):
-        raise _Malformed("planDateInformation is not an object")
+        raise Malformed("planDateInformation is not an object")
     for single, span in (("eligibilityEnd", "eligibility"), ("planEnd", "plan")):
         if dates.get(single):
             return _date(dates[single])
@@ -134,26 +55,6 @@ def _plan_name(status_rows, payload):
         if isinstance(status, dict) and status.get("planDetails"):
             return str(status["planDetails"]).strip()
     return None
-
-
-def _entity(rows):
-    """The name and payer id of the entity a code U row points to."""
-    for row in rows:
-        entities = row.item.get("benefitsRelatedEntities") or []
-        if isinstance(entities, dict):
-            entities = [entities]
-        for entity in entities:
-            if not isinstance(entity, dict):
-                continue
-            name = entity.get("entityName") or " ".join(
-                part for part in (entity.get("entityFirstname"), entity.get("entityLastName"))
-                if part) or None
-            payer_id = None
-            if entity.get("entityIdentification") == "PI":  # payor identification
-                payer_id = str(entity.get("entityIdentificationValue") or "").strip() or None
-            if name or payer_id:
-                return name, payer_id
-    return None, None
 
 
 def _errors(payload):
@@ -193,6 +94,16 @@ def _payer_error(errors, who):
                                   detail=detail)
 
 
+def _request_invalid(payload, who):
+    """Stedi's request validation error, a 400 with {message, fieldList: [{path, message}]}:
+    our request broke its rules before any payer saw it. Sending it again fails again."""
+    fields = payload.get("fieldList")
+    fields = [f"{field.get('path', '')}: {field.get('message', '')}".strip(": ")
+              for field in fields if isinstance(field, dict)] if isinstance(fields, list) else []
+    return EligibilityUnavailable(reason="request_invalid", payer=who, detail=str(
+        payload.get("message") or "HTTP 400")[:500], fields=fields[:20])
+
+
 def parse_response(payload, who=None):
     """Benefits from a JSON 271. Raises EligibilityUnavailable (MemberNotFound for a member the
     payer cannot find) when it carries errors or cannot be read. `who` names the payer in
@@ -205,7 +116,7 @@ def parse_response(payload, who=None):
         if errors:
             raise _payer_error(errors, who)
         return _read_benefits(payload)
-    except (_Malformed, KeyError, TypeError, AttributeError, ValueError,
+    except (Malformed, KeyError, TypeError, AttributeError, ValueError,
             InvalidOperation) as problem:
         raise EligibilityUnavailable(reason="bad_response", payer=who,
                                      detail=str(problem)) from problem
@@ -214,8 +125,8 @@ def parse_response(payload, who=None):
 def _read_benefits(payload):
     items = payload.get("benefitsInformation")
     if not isinstance(items, list) or not items:
-        raise _Malformed("no benefitsInformation")
-    rows = [_Row.of(index, item) for index, item in enumerate(items)]
+        raise Malformed("no benefitsInformation")
+    rows = [Row.of(index, item) for index, item in enumerate(items)]
 
     active_rows = [row for row in rows if row.code == "1"]
     inactive_rows = [row for row in rows if row.code == "6"]
@@ -226,71 +137,106 @@ def _read_benefits(payload):
     elif inactive_rows or "6" in statuses:
         active = False
     else:
-        raise _Malformed("no coverage status (code 1 or 6)")
+        raise Malformed("no coverage status (code 1 or 6)")
     plan_name = _plan_name(active_rows if active else inactive_rows, payload)
     coverage_ends_on = _coverage_end(payload, active)
     if not active:
         return Benefits(INACTIVE, plan_name=plan_name, coverage_ends_on=coverage_ends_on,
                         raw=payload)
 
-    # Out-of-network rows are never used.
-    usable = [row for row in rows if row.network != "N"]
+    usable = [row for row in rows if row.network != "N"]  # out of network: never used
+    benefits = Benefits(ACTIVE, plan_name=plan_name, coverage_ends_on=coverage_ends_on,
+                        raw=payload)
+    if not _read_mental_health(benefits, usable, _payer_itself(payload)):
+        _read_limits(benefits, usable)
+    return benefits
 
-    def of_type(service_type, *codes):
-        return [row for row in usable if service_type in row.types and row.code in codes]
 
-    # The mental-health service type the payer answered best for.
-    chosen = next((t for t in MENTAL_HEALTH_TYPES if of_type(t, "A", "B", "C", "G", "I", "U")),
-                  None)
-    benefits = Benefits(ACTIVE, plan_name=plan_name, service_type=chosen,
-                        coverage_ends_on=coverage_ends_on, raw=payload)
-    if chosen:
-        costs = of_type(chosen, "A", "B")
-        carve_out = of_type(chosen, "U")
-        if carve_out and not costs:
-            benefits.outcome = CARVE_OUT
-            benefits.carve_out_name, benefits.carve_out_payer_id = _entity(carve_out)
-            return benefits
-        excluded = of_type(chosen, "I")
-        if excluded and not costs:
-            benefits.outcome = NOT_COVERED
-            benefits.network = _best(excluded).network
-            return benefits
+def _of_type(rows, service_type, *codes):
+    return [row for row in rows if service_type in row.types and row.code in codes]
 
-        copay = _best([row for row in of_type(chosen, "B") if row.amount is not None],
-                      times=("27", None))
-        coinsurance = _best([row for row in of_type(chosen, "A") if row.percent is not None])
-        if copay:
-            benefits.copay_cents = _cents(copay.amount)
-        if coinsurance:
-            benefits.coinsurance_bp = _basis_points(coinsurance.percent)
-        benefits.network = (copay or coinsurance).network if (copay or coinsurance) else None
 
-    # Deductible and out-of-pocket maximum: mental-health specific ones, else the plan's.
-    # (No type before `chosen` has any such rows, so this order starts from it.)
+def _payer_itself(payload):
+    """The answering payer's ids and name: an entity naming them is not a carve-out."""
+    payer = payload.get("payer") if isinstance(payload.get("payer"), dict) else {}
+    ids = {str(value).strip() for value in (payer.get("payorIdentification"),
+                                            payload.get("tradingPartnerServiceId")) if value}
+    names = {str(payer["name"]).strip().upper()} if payer.get("name") else set()
+    return ids, names
+
+
+def _read_mental_health(benefits, rows, payer):
+    """Read the mental-health service type the payer answered best for into `benefits`; True
+    when that settles the answer (a carve-out, or no mental-health benefit)."""
+    def carved_out(service_type):
+        # A carve-out administrator may be named on a code U row, or on a code 1 (active
+        # coverage) row (Stedi's carve-out guide, DOMAIN.md), which then carries no costs.
+        return _of_type(rows, service_type, "U") + [
+            row for row in _of_type(rows, service_type, "1") if holders(row, *payer)]
+
+    chosen = next((t for t in MENTAL_HEALTH_TYPES
+                   if _of_type(rows, t, "A", "B", "C", "G", "I", "U") or carved_out(t)), None)
+    benefits.service_type = chosen
+    if chosen is None:
+        return False
+    costs = _of_type(rows, chosen, "A", "B")
+    carve_out = carved_out(chosen)
+    if carve_out and not costs:
+        benefits.outcome = CARVE_OUT
+        (benefits.carve_out_name, benefits.carve_out_payer_id,
+         benefits.carve_out_member_id) = administrator(
+            [entity for row in carve_out for entity in holders(row, *payer)])
+        return True
+    excluded = _of_type(rows, chosen, "I")
+    if excluded and not costs:
+        benefits.outcome = NOT_COVERED
+        benefits.network = best(excluded).network
+        return True
+    copay = best([row for row in _of_type(rows, chosen, "B") if row.amount is not None],
+                 times=COPAY_TIMES)
+    coinsurance = best([row for row in _of_type(rows, chosen, "A") if row.percent is not None],
+                       figure="percent")
+    if copay:
+        benefits.copay_cents = cents(copay.amount)
+    if coinsurance:
+        benefits.coinsurance_bp = basis_points(coinsurance.percent)
+    benefits.network = (copay or coinsurance).network if (copay or coinsurance) else None
+    return False
+
+
+def _read_limits(benefits, rows):
+    """The deductible (C) and out-of-pocket maximum (G), each a total and what is left of it,
+    from one service type: the first mental-health type (then the plan's, 30) that says what
+    is left, since the estimate runs on that; else the first that gives a total. So in
+    Stedi's UnitedHealthcare example a psychotherapy row giving only one program's $0
+    family deductible, with nothing left, gives way to the plan's own $3,200, met."""
     sources = MENTAL_HEALTH_TYPES + (REQUESTED_SERVICE_TYPE,)
     found_in = None
     for code, total_field, remaining_field in (("C", "deductible_cents",
                                                 "deductible_remaining_cents"),
                                                ("G", "oop_max_cents", "oop_remaining_cents")):
-        for service_type in sources:
-            candidates = [row for row in of_type(service_type, code) if row.amount is not None]
-            if not candidates:
-                continue
-            total = _best([row for row in candidates if row.time in _TOTAL_TIMES])
-            remaining = _best([row for row in candidates if row.time in _REMAINING_TIMES])
-            if total:
-                setattr(benefits, total_field, _cents(total.amount))
-            if remaining:
-                setattr(benefits, remaining_field, _cents(remaining.amount))
-            if total or remaining:
-                found_in = found_in or service_type
-                if benefits.network is None:
-                    benefits.network = (total or remaining).network
-                break
+        candidates = {t: [row for row in _of_type(rows, t, code) if row.amount is not None]
+                      for t in sources}
+        totals = {t: [row for row in found if row.time in TOTAL_TIMES]
+                  for t, found in candidates.items()}
+        left = {t: [row for row in found if row.time in REMAINING_TIMES]
+                for t, found in candidates.items()}
+        source = next((t for t in sources if left[t]), None) or \
+            next((t for t in sources if totals[t]), None)
+        if source is None:
+            continue
+        total = best(totals[source], times=TOTAL_TIMES)
+        remaining = best(left[source], times=REMAINING_TIMES,
+                         notes=total.notes if total else None)
+        if total:
+            setattr(benefits, total_field, cents(total.amount))
+        if remaining:
+            setattr(benefits, remaining_field, cents(remaining.amount))
+        found_in = found_in or source
+        if benefits.network is None:
+            benefits.network = (total or remaining).network
     if benefits.service_type is None:
         benefits.service_type = found_in
-    return benefits
 
 
 def interpret(status, payload, who):
@@ -312,7 +258,9 @@ def interpret(status, payload, who):
                                      detail=f"HTTP {status}, not a JSON object")
     if not 200 <= status < 300:
         errors = _errors(payload)
-        if errors:
+        if errors:  # a payer's AAA errors: its answer about this member or provider
             raise _payer_error(errors, who)
+        if status == 400 and ("fieldList" in payload or "message" in payload):
+            raise _request_invalid(payload, who)
         raise EligibilityUnavailable(reason="bad_response", payer=who, detail=f"HTTP {status}")
     return parse_response(payload, who)

@@ -6,13 +6,15 @@ clearinghouse's JSON 271 (Stedi / Change Healthcare): the control number echoed,
 subscriber loops, planStatus, planDateInformation, and benefitsInformation with plan-level
 (30) and mental-health (MH) rows, individual and family rows, out-of-network rows, amounts
 as strings ("25", "1200.00") and percents as fractions ("0.2"). Payer errors come back as
-HTTP 200 with an `errors` list, as real clearinghouses send them.
+HTTP 200 with an `errors` list, as real clearinghouses send them; a request that breaks the
+rules as Stedi's HTTP 400 {message, fieldList}, before any payer is asked.
 
 Two ways to use it:
 - in-process: clearinghouse.SandboxClearinghouse calls respond() directly and never sleeps;
   an answer delayed past its timeout (ALMA-TIMEOUT) fails at once, as a timeout would.
 - over HTTP: serve() starts a real server on a thread, which really waits out the delay,
-  so an HTTP client's timeout is exercised for real. shutdown(server) stops it.
+  so an HTTP client's timeout is exercised for real, and answers only at Stedi's path
+  (ELIGIBILITY_PATH), as Stedi does. shutdown(server) stops it.
 
 Every member ID not in TEST_MEMBERS is unknown to the payer (AAA 72). At the carve-out
 administrator's payer id (OBH01) only ALMA-CARVE-OUT is a member.
@@ -21,6 +23,8 @@ import datetime
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from alma.benefits.eligibility import ELIGIBILITY_PATH
 
 # Shown to people on the development site: plain English.
 TEST_MEMBERS = {
@@ -34,8 +38,8 @@ TEST_MEMBERS = {
     "ALMA-NOT-COVERED": "Active medical plan that doesn't cover mental-health care.",
     "ALMA-PAYER-ERROR": "The insurer can't answer right now (AAA 42); the check can be tried "
                         "again later.",
-    "ALMA-TIMEOUT": "The insurer takes 30 seconds to answer, longer than we wait, so the "
-                    "check times out.",
+    "ALMA-TIMEOUT": "The insurer takes 90 seconds to answer, longer than we wait (a "
+                    "minute), so the check times out.",
     "ALMA-OOP-MET": "Active plan with 10% coinsurance; the $5,000 out-of-pocket maximum has "
                     "been reached this year.",
     "ALMA-SERVER-ERROR": "The clearinghouse fails with a server error (HTTP 500).",
@@ -45,7 +49,8 @@ OTHER_MEMBERS = "Any other member ID: the insurer can't find the member (AAA 72)
 
 CARVE_OUT_PAYER_ID = "OBH01"
 CARVE_OUT_NAME = "Optum Behavioral Health"
-TIMEOUT_DELAY_SECONDS = 30.0
+# Longer than the minute a check waits by default (DEFAULT_TIMEOUT_SECONDS in clearinghouse.py).
+TIMEOUT_DELAY_SECONDS = 90.0
 
 PAYER_NAMES = {"60054": "AETNA", "OSCAR": "OSCAR HEALTH", "06111": "OXFORD HEALTH PLANS",
                "87726": "UNITEDHEALTHCARE", CARVE_OUT_PAYER_ID: "OPTUM BEHAVIORAL HEALTH"}
@@ -268,22 +273,30 @@ def _rejected(request, payer_id, code, description, followup, loop):
     return body
 
 
+def _invalid(problems):
+    """Stedi's answer to a request that breaks its rules (its ValidationException)."""
+    return {"message": "1 validation error detected" if len(problems) == 1
+            else f"{len(problems)} validation errors detected",
+            "fieldList": [{"path": "/" + path.replace(".", "/") if path else "",
+                           "message": description}
+                          for path, description in problems]}
+
+
+def _plan_member(member):
+    """ALMA-ACTIVE-COPAY-<anything> has ALMA-ACTIVE-COPAY's plan: the claims sandbox
+    (alma/claims/sandbox.py) picks what the insurer decides about a claim from the rest."""
+    return "ALMA-ACTIVE-COPAY" if member.startswith("ALMA-ACTIVE-COPAY-") else member
+
+
 def respond(request):
     """The sandbox's answer to a JSON 270: (HTTP status, JSON body or None, delay seconds).
     A pure function of the request."""
     problems = _problems(request)
     if problems:
-        answer = {"errors": [{"code": "33", "description": description, "field": path,
-                              "followupAction": "Please Correct and Resubmit"}
-                             for path, description in problems], "status": "ERROR"}
-        if isinstance(request, dict):
-            answer = {"controlNumber": request.get("controlNumber"),
-                      "tradingPartnerServiceId": request.get("tradingPartnerServiceId"),
-                      **answer}
-        return 400, answer, 0.0
+        return 400, _invalid(problems), 0.0
 
     payer_id = request["tradingPartnerServiceId"]
-    member = request["subscriber"]["memberId"].strip().upper()
+    member = _plan_member(request["subscriber"]["memberId"].strip().upper())
     subscriber_lost = ("75", "Subscriber/Insured Not Found", "Please Correct and Resubmit",
                        "2100C")
     active_dates = {"planBegin": "20250101", "eligibilityBegin": "20230601"}
@@ -328,6 +341,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(405, {"message": "POST a JSON eligibility request."})
 
     def do_POST(self):
+        if self.path.split("?", 1)[0].rstrip("/") != ELIGIBILITY_PATH:
+            return self._send(404, {"message": "Not Found"})
         if self.server.api_key and self.headers.get("Authorization") != self.server.api_key:
             return self._send(401, {"message": "Unauthorized"})
         try:
@@ -336,9 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError
             request = json.loads(self.rfile.read(length))
         except ValueError:
-            return self._send(400, {"errors": [{
-                "code": "33", "description": "The request body must be JSON.",
-                "followupAction": "Please Correct and Resubmit"}], "status": "ERROR"})
+            return self._send(400, _invalid([("", "The request body must be JSON.")]))
         status, body, delay = respond(request)
         if delay and self.server.stopping.wait(delay):
             return  # shutting down: no answer
@@ -373,7 +386,8 @@ class SandboxServer(ThreadingHTTPServer):
 
 def serve(host="127.0.0.1", port=0, api_key=None):
     """Serve the sandbox over HTTP on a daemon thread: (server, base_url). POST a JSON 270 to
-    base_url (any path). With api_key, requests must carry it as the Authorization header."""
+    base_url + ELIGIBILITY_PATH, as to Stedi's base address; other paths are a 404. With
+    api_key, a request must carry exactly it as its Authorization header."""
     server = SandboxServer((host, port), api_key=api_key)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="eligibility-sandbox", daemon=True)

@@ -12,7 +12,7 @@ from alma.benefits.models import CPT_CODES, EligibilityCheck
 from alma.benefits.responsibility import Terms, share
 from alma.billing import service as billing
 from alma.claims import x12
-from alma.claims.models import Claim, Visit
+from alma.claims.models import Claim, Visit, control_number_of
 from alma.clock import today
 from alma.network.group import in_network_via_group, network_of
 from alma.network.models import License
@@ -176,7 +176,7 @@ def claim_data(claim, visit, provider, program_client, check):
         date_of_birth=program_client.date_of_birth, gender=program_client.gender,
         subscriber_address=program_client.address, subscriber_city=program_client.city,
         subscriber_state=program_client.state, subscriber_zip=program_client.zip,
-        claim_id=f"AL{claim.id:08d}", diagnosis_code=program_client.diagnosis_code,
+        claim_id=control_number_of(claim.id), diagnosis_code=program_client.diagnosis_code,
         service_date=visit.held_on, cpt_code=visit.cpt_code,
         modifiers=modifiers(visit.telehealth),
         place_of_service=place_of_service(visit.telehealth), charge_cents=claim.charge_cents)

@@ -10,7 +10,7 @@ from alma import audit
 from alma.benefits.models import CPT_CODES
 from alma.billing import service as billing
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS, bill_insurer
-from alma.claims.models import ATTENDED, LATE_CANCEL, NO_SHOW, Visit
+from alma.claims.models import ATTENDED, LATE_CANCEL, NO_SHOW, Claim, Visit
 from alma.clock import today, utcnow
 from alma.db import db, is_postgres
 from alma.network.models import Payer, ProgramClient
@@ -103,6 +103,14 @@ def _provider_fee(visit, provider, program_client, charge_fee):
 
 
 def visits(provider, limit=100):
-    return list(Visit.select(Visit, ProgramClient).join(ProgramClient)
+    """The provider's latest visits, each with `.claim`: its latest claim, or None."""
+    rows = list(Visit.select(Visit, ProgramClient).join(ProgramClient)
                 .where(Visit.provider == provider.id)
                 .order_by(Visit.held_on.desc(), Visit.id.desc()).limit(limit))
+    latest = {}
+    for claim in (Claim.select().where(Claim.visit.in_([v.id for v in rows]))
+                  .order_by(Claim.id)):
+        latest[claim.visit_id] = claim
+    for visit in rows:
+        visit.claim = latest.get(visit.id)
+    return rows

@@ -6,6 +6,7 @@ from alma import audit
 from alma.accounts.access import me, provider_required
 from alma.claims import sessions
 from alma.claims.forms import VisitForm
+from alma.claims.sandbox import OTHER_MEMBERS, TEST_MEMBERS
 from alma.clock import today
 from alma.program.clients import program_client_or_none
 from alma.program.enrolment import open_enrollment
@@ -34,6 +35,8 @@ def _sessions_page(provider, form=None, status=200):
     audit.record_many("viewed", "visit", [(v.id, v.program_client.client_id) for v in rows],
                       me())
     return render_template("claims/sessions.html", provider=provider, rows=rows,
+                           claim_test_members={**TEST_MEMBERS,
+                                               "Any other member ID": OTHER_MEMBERS},
                            form=form or _visit_form(provider), today=today(),
                            enrollment=open_enrollment(provider)), status
 

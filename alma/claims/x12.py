@@ -105,7 +105,7 @@ def money(cents):
     return f"{sign}{dollars}.{rest:02d}".rstrip("0")
 
 
-def _segment(elements):
+def segment(elements):
     """Join one segment's elements; composites are lists; trailing empties dropped."""
     parts = []
     for element in elements:
@@ -190,7 +190,7 @@ def claim_837p(data: ClaimData) -> str:
     yymmdd, ccyymmdd, hhmm = (created.strftime("%y%m%d"), created.strftime("%Y%m%d"),
                               created.strftime("%H%M"))
 
-    isa = _isa(submitter_id, receiver_id, yymmdd, hhmm, control, data.test)
+    isa = interchange_header(submitter_id, receiver_id, yymmdd, hhmm, control, data.test)
 
     body = [
         ["ST", "837", "0001", VERSION],
@@ -223,21 +223,22 @@ def claim_837p(data: ClaimData) -> str:
         ["SV1", ["HC", cpt, *modifiers], money(charge), "UN", str(units), "", "", ["1"]],
         ["DTP", "472", "D8", service.strftime("%Y%m%d")],
     ]
-    transaction = [_segment(elements) for elements in body]
-    transaction.append(_segment(["SE", str(len(transaction) + 1), "0001"]))
+    transaction = [segment(elements) for elements in body]
+    transaction.append(segment(["SE", str(len(transaction) + 1), "0001"]))
 
     segments = [
         isa,
-        _segment(["GS", "HC", submitter_id, receiver_id, ccyymmdd, hhmm, str(icn), "X", VERSION]),
+        segment(["GS", "HC", submitter_id, receiver_id, ccyymmdd, hhmm, str(icn), "X", VERSION]),
         *transaction,
-        _segment(["GE", "1", str(icn)]),
-        _segment(["IEA", "1", control]),
+        segment(["GE", "1", str(icn)]),
+        segment(["IEA", "1", control]),
     ]
     return "\n".join(segments) + "\n"
 
 
-def _isa(sender, receiver, yymmdd, hhmm, control, test):
-    """The fixed-width interchange header (106 characters with its terminator)."""
+def interchange_header(sender, receiver, yymmdd, hhmm, control, test):
+    """The fixed-width interchange header (106 characters with its terminator); the
+    sandbox clearinghouse writes its answers with it too."""
     segment = ELEMENT_SEPARATOR.join([
         "ISA", "00", " " * 10, "00", " " * 10,
         "ZZ", sender.ljust(15), "ZZ", receiver.ljust(15),

@@ -266,8 +266,10 @@ def test_the_sandbox_refuses_a_malformed_request():
     request["provider"]["npi"] = "12345"
     status, body, delay = sandbox.respond(request)
     assert (status, delay) == (400, 0.0)
-    assert [error["field"] for error in body["errors"]] == ["provider.npi",
-                                                            "subscriber.dateOfBirth"]
+    # Stedi's shape for a request that breaks its rules (ValidationException).
+    assert body["message"] == "2 validation errors detected"
+    assert [field["path"] for field in body["fieldList"]] == ["/provider/npi",
+                                                              "/subscriber/dateOfBirth"]
     assert sandbox.respond("nonsense")[0] == 400
 
 
@@ -287,11 +289,13 @@ def test_the_configured_gateway(app, monkeypatch):
         monkeypatch.setitem(app.config, "ELIGIBILITY_GATEWAY", "sandbox")
         assert isinstance(gateway(), SandboxClearinghouse)
         monkeypatch.setitem(app.config, "ELIGIBILITY_GATEWAY", "http")
-        monkeypatch.setitem(app.config, "ELIGIBILITY_URL", "https://clearinghouse.example/v3")
+        monkeypatch.setitem(app.config, "ELIGIBILITY_URL",
+                            "https://healthcare.us.stedi.com/2024-04-01")
         monkeypatch.setitem(app.config, "ELIGIBILITY_API_KEY", "key")
         monkeypatch.setitem(app.config, "ELIGIBILITY_TIMEOUT_SECONDS", 4.0)
         http = gateway()
         assert (type(http), http.url, http.api_key, http.timeout) == (
-            HttpClearinghouse, "https://clearinghouse.example/v3", "key", 4.0)
+            HttpClearinghouse, "https://healthcare.us.stedi.com/2024-04-01"
+            "/change/medicalnetwork/eligibility/v3", "key", 4.0)
         monkeypatch.setitem(app.config, "ELIGIBILITY_GATEWAY", "none")
         assert gateway() is None

@@ -64,6 +64,25 @@ def test_a_failed_check_is_explained_keeps_the_form_and_stores_nothing(
     assert EligibilityCheck.select().count() == 0
 
 
+def test_the_form_says_a_check_can_take_up_to_a_minute(client, db):
+    # Insurers can take a minute; the page says so in words (no JavaScript needed), and a
+    # small script, where it runs, shows the form is working once sent.
+    page = client.get("/benefits").get_data(as_text=True)
+    assert "Insurers can take up to a minute to answer" in re.sub(r"\s+", " ", page)
+    assert 'data-working="Asking your insurer' in page and "js/working." in page
+
+
+def test_a_mistake_in_our_request_is_not_told_as_try_again(app, client, db, monkeypatch):
+    # A wrong ALMA_GROUP_NPI: the clearinghouse refuses every check before asking anyone.
+    monkeypatch.setitem(app.config, "GROUP_NPI", "12345")
+    response = post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
+    assert response.status_code == 503
+    page = text(response)
+    assert "because of a mistake in our request" in page and "reported to our team" in page
+    assert "try again in a few minutes" not in page and 'value="Rivera"' in page
+    assert EligibilityCheck.select().count() == 0
+
+
 @pytest.fixture
 def over_http(app):
     server, url = sandbox.serve()

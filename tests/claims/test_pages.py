@@ -4,6 +4,7 @@ import datetime
 
 from alma.benefits.models import EligibilityCheck
 from alma.billing.models import Invoice
+from alma.claims import jobs
 from alma.claims.models import Claim, Visit
 from alma.clock import today
 from alma.network.models import ProgramClient
@@ -75,3 +76,30 @@ def test_the_provider_marks_their_own_fee_paid_and_no_one_else_can(app, client, 
     assert response.status_code == 303
     assert Invoice.get_by_id(invoice.id).status == "paid"
     assert "marked paid" in text(client.get("/practice/invoices"))
+
+
+def test_the_provider_sees_each_claims_state_in_plain_words(app, client, credentialed,
+                                                             sandbox):
+    def run(job):
+        with app.app_context():
+            job()
+
+    uhc = factories.payer("unitedhealthcare")
+    post(client, "/practice/insurance/clients",
+         {**MOVE_IN, "payer": uhc.id, "member_id": "ALMA-ACTIVE-COPAY-DEDUCTIBLE"},
+         "/practice/insurance")
+    for check in EligibilityCheck.select():
+        check.checked_at -= datetime.timedelta(days=5)
+        check.save()
+    post(client, "/practice/sessions", {"client": ProgramClient.get().id,
+                                        "held_on": today().isoformat(), "cpt_code": "90834",
+                                        "format": "in_person", "attendance": "attended"})
+    page = text(client.get("/practice/sessions"))
+    assert "Ready to send" in page and "ALMA-ACTIVE-COPAY-REVERSED" in page  # the test insurer
+    run(jobs.submit_claims)
+    assert "Sent to UnitedHealthcare" in text(client.get("/practice/sessions"))
+    run(jobs.poll_reports)
+    assert "Accepted for review" in text(client.get("/practice/sessions"))
+    run(jobs.poll_reports)
+    page = text(client.get("/practice/sessions"))
+    assert "Paid" in page and "PR-1: your plan&#39;s deductible: you pay this part ($125)" in page

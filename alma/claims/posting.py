@@ -1,0 +1,154 @@
+"""Posting an 835 to its claims, idempotently.
+
+A remittance is the payer's trace number (TRN02) from that payer (TRN03): the same 835
+posted twice changes nothing. Each CLP becomes a ClaimPayment on the claim its CLP01 names
+(a reversal, CLP02 22, is one too), with its service lines and every CAS adjustment; a
+CLP01 that names no claim of ours is queued (UnmatchedClaimPayment). Then the claim's state
+and amounts are worked out again from all its payments, whatever order they came in, and
+`events.remittance_posted` is sent.
+"""
+from collections import Counter
+
+from peewee import IntegrityError
+
+from alma.claims import codes, era
+from alma.claims.events import remittance_posted
+from alma.claims.models import DENIED, PAID, PARTLY_PAID, REVERSED, Claim, claim_id_of
+from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
+                                           ProviderAdjustment, Remittance, ServiceLinePayment,
+                                           UnmatchedClaimPayment)
+from alma.clock import utcnow
+from alma.db import db, is_postgres
+from alma.templating import money
+
+
+def post(text, report=None):
+    """Post an 835's text: (the Remittance, whether this call posted it)."""
+    remit = era.read(text)
+    key = ((Remittance.payer_identifier == remit.payer_identifier)
+           & (Remittance.trace_number == remit.trace_number))
+    with db.atomic():
+        existing = Remittance.get_or_none(key)
+        if existing is not None:
+            return existing, False
+        try:
+            with db.atomic():
+                remittance = Remittance.create(
+                    report=report, payer_identifier=remit.payer_identifier,
+                    trace_number=remit.trace_number, payer_name=remit.payer_name,
+                    paid_cents=remit.paid_cents, method=remit.method, paid_on=remit.paid_on,
+                    bpr_segment=remit.bpr_segment)
+        except IntegrityError:  # another worker posted it just now
+            return Remittance.get(key), False
+        for claim_remit in remit.claims:
+            _post_claim(remittance, claim_remit, report)
+        for plb in remit.provider_adjustments:
+            ProviderAdjustment.create(remittance=remittance,
+                                      provider_identifier=plb.provider_identifier,
+                                      reason_code=plb.reason, reference=plb.reference,
+                                      amount_cents=plb.amount_cents, segment=plb.segment)
+        return remittance, True
+
+
+def locked_claim(claim_id):
+    """The claim, locked until the transaction ends on PostgreSQL (SQLite has one writer at
+    a time): two reports about one claim are applied one after the other, each seeing the
+    other's payments."""
+    query = Claim.select().where(Claim.id == claim_id)
+    return (query.for_update() if is_postgres() else query).first()
+
+
+def _post_claim(remittance, remit, report):
+    claim = locked_claim(claim_id_of(remit.patient_control_number))
+    values = dict(remittance=remittance, patient_control_number=remit.patient_control_number,
+                  status_code=remit.status_code, charge_cents=remit.charge_cents,
+                  paid_cents=remit.paid_cents, patient_cents=remit.patient_cents,
+                  payer_claim_number=remit.payer_claim_number)
+    if claim is None:
+        UnmatchedClaimPayment.create(**values, x12="~\n".join(remit.text) + "~")
+        return
+    payment = ClaimPayment.create(**values, claim=claim, segment=remit.segment,
+                                  remarks=",".join(remit.remarks))
+    for cas in remit.adjustments:
+        _adjustment(payment, None, cas)
+    for line in remit.lines:
+        row = ServiceLinePayment.create(
+            claim_payment=payment, procedure=line.procedure, charge_cents=line.charge_cents,
+            paid_cents=line.paid_cents, units=line.units, service_date=line.service_date,
+            remarks=",".join(line.remarks), segment=line.segment)
+        for cas in line.adjustments:
+            _adjustment(payment, row, cas)
+    settle(claim)
+    ClaimEvent.create(claim=claim, kind="reversal" if remit.status_code == "22" else "835",
+                      code=remit.status_code, words=payment_words(payment), report=report)
+    remittance_posted.send(claim, payment=payment)
+
+
+def _adjustment(payment, line, cas):
+    Adjustment.create(claim_payment=payment, line=line, group_code=cas.group,
+                      reason_code=cas.reason, amount_cents=cas.amount_cents,
+                      segment=cas.segment)
+
+
+def _order(payment):
+    remittance = payment.remittance
+    return (remittance.paid_on, remittance.trace_number, payment.patient_control_number)
+
+
+def standing_payments(claim):
+    """The claim's payments that no reversal (same CLP07) took back, oldest first."""
+    payments = sorted(ClaimPayment.select().where(ClaimPayment.claim == claim.id), key=_order)
+    taken_back = Counter(p.payer_claim_number for p in payments if p.status_code == "22")
+    standing = []
+    for payment in payments:
+        if payment.status_code == "22":
+            continue
+        if taken_back[payment.payer_claim_number]:
+            taken_back[payment.payer_claim_number] -= 1
+            continue
+        standing.append(payment)
+    return payments, standing
+
+
+def settle(claim):
+    """The claim's state and amounts from all its payments (independent of their order)."""
+    payments, standing = standing_payments(claim)
+    claim.paid_cents = sum(p.paid_cents for p in payments)
+    claim.patient_responsibility_cents = sum(p.patient_cents for p in payments)
+    claim.remitted_at = utcnow()
+    if standing:
+        latest = standing[-1]
+        claim.payer_claim_number = latest.payer_claim_number
+        if latest.status_code == "4" or latest.paid_cents + latest.patient_cents == 0:
+            claim.status = DENIED
+        elif latest.paid_cents + latest.patient_cents < latest.charge_cents:
+            claim.status = PARTLY_PAID
+        else:
+            claim.status = PAID
+        claim.status_note = payment_words(latest)
+    else:
+        claim.payer_claim_number = payments[-1].payer_claim_number
+        claim.status = REVERSED
+        claim.status_note = payment_words(payments[-1])
+    claim.save()
+
+
+def payment_words(payment):
+    """What a claim payment means, in plain words, with every adjustment's code."""
+    payer = payment.remittance.payer_name.title() or "The insurer"
+    adjustments = list(Adjustment.select().where(Adjustment.claim_payment == payment.id)
+                       .order_by(Adjustment.id))
+    remarks = [code for code in payment.remarks.split(",") if code] + [
+        code for line in payment.lines for code in line.remarks.split(",") if code]
+    if payment.status_code == "22":
+        text = (f"{payer} took back its payment of {money(-payment.paid_cents)} "
+                f"(claim {payment.payer_claim_number}): reversed.")
+    elif payment.status_code == "4":
+        text = f"{payer} denied the claim."
+    else:
+        text = (f"{payer} paid {money(payment.paid_cents)}; the client's share is "
+                f"{money(payment.patient_cents)}.")
+    details = [f"{codes.adjustment_words(a.group_code, a.reason_code)} "
+               f"({money(abs(a.amount_cents))})" for a in adjustments]
+    details += [codes.remark_words(code) for code in dict.fromkeys(remarks)]
+    return " ".join([text, *(f"{d}." for d in details)])
