@@ -5,6 +5,7 @@ import pytest
 
 from alma.accounts.models import User
 from alma.clock import utcnow
+from alma.mail.models import FAILED, OutboundEmail
 from alma.matching.models import MatchRequest
 from alma.membership.models import Membership
 from alma.network.models import Client
@@ -137,3 +138,15 @@ def test_practice_route(client, world, persona, method, path):
         assert response.status_code == 403
     else:
         assert response.status_code in (200, 303, 422), response.status_code
+
+
+@pytest.mark.parametrize("persona", ["matching", "growth", "credentialing", "billing", "admin"])
+def test_only_admins_see_the_emails_that_failed(client, world, persona):
+    # Their addresses and subjects are about clients; admins run the mail server.
+    OutboundEmail.create(to_address="bounce@example.org", subject="Your request to Dr Who",
+                         text_body="…", html_body="…", template="test", status=FAILED,
+                         message_id="<failed@test>", last_error="550 no such user")
+    become(client, world, persona)
+    page = client.get("/team").get_data(as_text=True)
+    assert ("bounce@example.org" in page) == (persona == "admin")
+    assert ("Emails that failed" in page) == (persona == "admin")
