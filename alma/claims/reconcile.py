@@ -30,8 +30,7 @@ from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
 from alma.claims.models import DENIED, REVERSED, Claim
 from alma.claims.posting import standing_payments
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
-                                          SUPERSEDED, WAIVED, ReconciledMoney,
-                                          ShareReconciliation)
+                                          SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
 from alma.claims.remittance_models import Adjustment
 from alma.clock import today, utcnow
 from alma.db import db, is_postgres

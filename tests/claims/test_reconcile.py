@@ -3,16 +3,15 @@ refunded through the gateway that took it), equal changes nothing, more waits fo
 billing team; nothing happens twice; reversals reconcile against the net."""
 import pytest
 
+from alma.accounts.models import User
+from alma.audit import AuditEvent
+from alma.benefits.outcomes import EstimateOutcome
 from alma.billing import service as billing
 from alma.billing.models import CreditNote, Invoice, Payment, Refund
 from alma.claims import posting, reconcile
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
-                                          SUPERSEDED, WAIVED, ReconciledMoney,
-                                          ShareReconciliation)
+                                          SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
 from alma.mail.models import OutboundEmail
-from alma.accounts.models import User
-from alma.audit import AuditEvent
-from alma.benefits.outcomes import EstimateOutcome
 from tests.claims.reconcile_helpers import COPAY, post_all, sent_claim, with_share
 
 
