@@ -6,8 +6,8 @@ from wtforms.fields.choices import SelectChoice
 
 from alma.benefits import checks, sandbox
 from alma.benefits.estimates import estimate
-from alma.benefits.outcomes import accuracy
 from alma.benefits.forms import AnswersForm, BenefitsForm
+from alma.benefits.outcomes import accuracy
 from alma.clock import today
 from alma.extensions import limiter
 from alma.inputs import cents

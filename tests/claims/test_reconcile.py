@@ -7,7 +7,7 @@ from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.benefits.outcomes import EstimateOutcome
 from alma.billing import service as billing
-from alma.billing.models import CreditNote, Invoice, Payment, Refund
+from alma.billing.models import CreditNote, Invoice, Refund
 from alma.claims import posting, reconcile
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
