@@ -14,6 +14,7 @@ outcome is also written to benefits' EstimateOutcome, for the measured accuracy.
 """
 import datetime
 
+from flask import url_for
 from peewee import IntegrityError, fn
 
 from alma import audit
@@ -23,7 +24,7 @@ from alma.benefits.models import CPT_CODES
 from alma.billing import events as billing_events
 from alma.billing import gateways
 from alma.billing import service as billing
-from alma.billing.models import CreditNote, Invoice, Payment, Refund
+from alma.billing.models import Invoice, Payment, Refund
 from alma.claims import codes
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
@@ -33,7 +34,7 @@ from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDI
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
 from alma.claims.remittance_models import Adjustment
 from alma.clock import today, utcnow
-from alma.db import db, is_postgres
+from alma.db import db
 from alma.mail import service as mail
 from alma.templating import money
 from alma.web import absolute_url
@@ -288,14 +289,5 @@ def explained_by(invoice):
 @billing_events.invoice_explanation.connect
 def _explanation_of(invoice):
     row = explained_by(invoice)
-    return row and absolute_url("reconcile.explanation", row_id=row.id)
+    return row and url_for("reconcile.explanation", row_id=row.id)
 
-
-def locked(row_id):
-    query = ShareReconciliation.select().where(ShareReconciliation.id == row_id)
-    return (query.for_update() if is_postgres() else query).first()
-
-
-def credit_notes(row):
-    return [m.credit_note for m in ReconciledMoney.select(ReconciledMoney, CreditNote)
-            .join(CreditNote).where(ReconciledMoney.reconciliation == row.id)]
