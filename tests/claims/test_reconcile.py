@@ -2,6 +2,8 @@
 refunded through the gateway that took it), equal changes nothing, more waits for the
 billing team; nothing happens twice; reversals reconcile against the net."""
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alma.accounts.models import User
 from alma.audit import AuditEvent
@@ -9,8 +11,11 @@ from alma.benefits.outcomes import EstimateOutcome
 from alma.billing import service as billing
 from alma.billing.models import CreditNote, Invoice, Refund
 from alma.claims import posting, reconcile
+from alma.claims.models import Claim
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
+from alma.claims.remittance_models import Adjustment, ClaimPayment, Remittance
+from alma.db import db
 from alma.mail.models import OutboundEmail
 from tests.claims.reconcile_helpers import COPAY, post_all, sent_claim, with_share
 
@@ -162,3 +167,62 @@ def test_a_later_correction_supersedes_a_pending_review(app, in_program, sandbox
     posting.post(corrected)
     assert ShareReconciliation.get_by_id(first.id).review_status == SUPERSEDED
     assert APPROVED not in [r.review_status for r in ShareReconciliation.select()]
+
+
+# --- Any sequence of remittances, reversals and payments --------------------------------
+
+def _posted(claim, status, paid, share, number, trace):
+    """A claim payment posted as posting.post does, without the 835's text."""
+    remittance = Remittance.create(payer_identifier="187726", trace_number=trace,
+                                   payer_name="UNITEDHEALTHCARE", paid_cents=max(paid, 0),
+                                   method="CHK")
+    payment = ClaimPayment.create(remittance=remittance, claim=claim, status_code=status,
+                                  patient_control_number=claim.patient_control_number,
+                                  charge_cents=12500, paid_cents=paid, patient_cents=share,
+                                  payer_claim_number=number, segment="CLP")
+    if share:
+        Adjustment.create(claim_payment=payment, group_code="PR", reason_code="1",
+                          amount_cents=share, segment="CAS")
+    posting.settle(claim)
+    return reconcile.reconcile(Claim.get_by_id(claim.id), payment)
+
+
+def _pay_everything(visit, n):
+    for invoice in reconcile.visit_invoices(visit):
+        due = billing.amounts(invoice).due
+        if due > 0:
+            billing.record_payment(invoice, due, "local", f"local_p_{invoice.id}_{n}")
+
+
+@pytest.fixture
+def one_claim(app, in_program, sandbox):
+    return sent_claim(app, in_program, sandbox, COPAY)[0]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_whatever_happens_the_client_ends_up_paying_what_the_plan_says(one_claim, data):
+    claim = one_claim
+    shares = data.draw(st.lists(st.integers(0, 12500), min_size=1, max_size=4), "shares")
+    paying = data.draw(st.lists(st.booleans(), min_size=len(shares), max_size=len(shares)),
+                       "pays before each")
+    with db.atomic() as attempt:
+        user = billing_user()
+        previous = None
+        for n, (share, pays) in enumerate(zip(shares, paying)):
+            if pays:
+                _pay_everything(claim.visit, n)
+            if previous is not None:  # a correction: the last payment reversed first
+                _posted(claim, "22", -(12500 - previous), -previous, f"SB{n - 1}", f"R{n}")
+            row = _posted(claim, "1", 12500 - share, share, f"SB{n}", f"T{n}")
+            if row.review_status == PENDING:
+                reconcile.approve(row.id, user)
+            previous = share
+        _pay_everything(claim.visit, "end")
+        bills = billing.amounts_for(reconcile.visit_invoices(claim.visit)).values()
+        billed = sum(a.total - a.credited for a in bills)
+        paid = sum(a.net_paid for a in bills)
+        assert billed == paid == shares[-1], (billed, paid, shares)
+        assert all(a.due == 0 for a in bills)
+        attempt.rollback()
