@@ -8,13 +8,15 @@ from hypothesis import strategies as st
 from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.benefits.outcomes import EstimateOutcome
+from alma.billing import gateways
 from alma.billing import service as billing
 from alma.billing.models import CreditNote, Invoice, Refund
-from alma.claims import posting, reconcile
+from alma.claims import posting, reconcile, reports
+from alma.claims.clearinghouse import Report
 from alma.claims.models import Claim
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
-from alma.claims.remittance_models import Adjustment, ClaimPayment, Remittance
+from alma.claims.remittance_models import Adjustment, ClaimPayment, ClearinghouseReport, Remittance
 from alma.db import db
 from alma.mail.models import OutboundEmail
 from tests.claims.reconcile_helpers import COPAY, post_all, sent_claim, with_share
@@ -226,3 +228,22 @@ def test_whatever_happens_the_client_ends_up_paying_what_the_plan_says(one_claim
         assert billed == paid == shares[-1], (billed, paid, shares)
         assert all(a.due == 0 for a in bills)
         attempt.rollback()
+
+
+def test_a_refund_the_gateway_cannot_make_now_leaves_the_835_to_the_next_poll(
+        app, in_program, sandbox, monkeypatch):
+    claim, texts = sent_claim(app, in_program, sandbox, f"{COPAY}-DENIED")
+    invoice = Invoice.get_by_id(claim.visit.invoice_id)
+    billing.record_payment(invoice, 2500, "local", "local_paid_1")
+
+    def unreachable(self, payment, amount_cents):
+        raise gateways.GatewayUnavailable("the card network is down")
+    monkeypatch.setattr(gateways.LocalGateway, "refund", unreachable)
+    report = Report(transaction_id="835-once", kind="835", x12=texts[0])
+    with pytest.raises(gateways.GatewayUnavailable):
+        reports.receive(report)
+    assert ClearinghouseReport.select().count() == 0  # nothing kept: read again next time
+    assert Remittance.select().count() == 0 and Refund.select().count() == 0
+    monkeypatch.undo()
+    assert reports.receive(report).outcome == "applied"
+    assert Refund.get().amount_cents == 2500 and CreditNote.get().amount_cents == 2500

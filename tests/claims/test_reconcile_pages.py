@@ -151,3 +151,14 @@ def test_a_tampered_or_expired_link_opens_nothing(app, client, in_program, revie
         response = client.get(link)
         assert response.status_code == 410 and "expired" in text(response)
     assert client.get(f"/claims/explanations/{review.id}").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["provider", "client"])
+def test_only_the_browser_that_opened_the_link_sees_the_explanation(
+        app, client, in_program, review, persona):
+    explanation_link(client, in_program, review)
+    # Not the billing member who approved it, nor the treating provider, nor another client.
+    assert client.get(f"/claims/explanations/{review.id}").status_code == 404
+    other = browser(app)
+    become(other, persona, in_program)
+    assert other.get(f"/claims/explanations/{review.id}").status_code == 404
