@@ -259,9 +259,13 @@ def decision_words(claim):
 
 
 def payer_name(claim):
+    """Who decided: the payer the remittance names (a behavioural-health administrator may
+    decide for the plan), spelled as we spell it when it is the plan itself."""
     _, standing = standing_payments(claim)
-    named = standing[-1].remittance.payer_name.title() if standing else ""
-    return named or claim.payer.name
+    named = standing[-1].remittance.payer_name if standing else ""
+    if not named or named.upper() == claim.payer.name.upper():
+        return claim.payer.name
+    return named.title()
 
 
 def session_words(claim):

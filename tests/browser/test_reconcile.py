@@ -102,7 +102,7 @@ def test_billing_approves_and_the_client_reads_why_and_pays(
     expect(rene.get_by_role("heading", level=1)).to_have_text("Why your bill changed")
     expect(main).to_contain_text("We had estimated $25")
     expect(main).to_contain_text("PR-1: your plan's deductible: you pay this part: $125")
-    expect(main).to_contain_text("ask Unitedhealthcare about claim SB")
+    expect(main).to_contain_text("ask UnitedHealthcare about claim SB")
     assert_accessible(rene)
     rene.screenshot(path=str(SCREENS / "share-explanation.png"), full_page=True)
     rene.get_by_role("button", name="Pay $100").click()
