@@ -8,6 +8,7 @@ from alma.billing import gateways
 from alma.billing import service as billing
 from alma.claims import reconcile
 from alma.claims.reconcile_models import ShareReconciliation
+from alma.extensions import limiter
 
 bp = Blueprint("reconcile", __name__)
 
@@ -75,6 +76,7 @@ def explanation_link(token):
 
 
 @bp.post("/claims/explanations/link/<token>")
+@limiter.limit("30 per hour")
 def explanation_link_post(token):
     def remember(row_id):
         invoice_id = ShareReconciliation.get_by_id(row_id).additional_invoice_id
