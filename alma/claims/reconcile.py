@@ -140,7 +140,7 @@ def _give_back(row, bills, amount):
     client = row.claim.visit.program_client.client
     mail.queue("share_lowered", client.email, dedupe_key=f"share:{row.id}:lowered",
                row=row, what=session_words(row.claim), payer=payer_name(row.claim),
-               url=billing.invoice_link(bills[-1][0]))
+               decided=decision_words(row.claim), url=billing.invoice_link(bills[-1][0]))
 
 
 def _refund(row, invoice, amount, reason):

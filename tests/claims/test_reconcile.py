@@ -56,6 +56,7 @@ def test_a_lower_share_unpaid_is_credited_and_the_client_told(app, in_program, s
     (told,) = emails("share_lowered")
     assert told.to_address == f"client-{COPAY.lower()}-denied@example.com"
     assert "$0" in told.text_body and "lowered your bill by $25" in told.text_body
+    assert "CO-16: the claim was missing information, so it wasn't paid" in told.text_body
     # A denial the client owes nothing for is the claim's error, not the estimate's.
     assert EstimateOutcome.select().count() == 0
 
