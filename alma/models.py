@@ -2,8 +2,10 @@
 from alma.accounts.models import MODELS as ACCOUNT_MODELS
 from alma.audit import MODELS as AUDIT_MODELS
 from alma.benefits.models import MODELS as BENEFIT_MODELS
+from alma.benefits.outcomes import MODELS as OUTCOME_MODELS
 from alma.billing.models import MODELS as BILLING_MODELS
 from alma.claims.models import MODELS as CLAIM_MODELS
+from alma.claims.reconcile_models import MODELS as RECONCILE_MODELS
 from alma.claims.remittance_models import MODELS as REMITTANCE_MODELS
 from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
@@ -17,4 +19,4 @@ from alma.program.models import MODELS as PROGRAM_MODELS
 ALL_MODELS = [*NETWORK_MODELS, *DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS,
               *CONSULTATION_MODELS, *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS,
               *BILLING_MODELS, *PROGRAM_MODELS, *BENEFIT_MODELS, *CLAIM_MODELS,
-              *REMITTANCE_MODELS, *GEO_MODELS]
+              *REMITTANCE_MODELS, *GEO_MODELS, *OUTCOME_MODELS, *RECONCILE_MODELS]

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from alma.benefits import checks, sandbox
 from alma.benefits.estimates import estimate
 from alma.benefits.forms import AnswersForm, BenefitsForm
+from alma.benefits.outcomes import accuracy
 from alma.clock import today
 from alma.extensions import limiter
 from alma.inputs import cents
@@ -81,8 +82,10 @@ def result():
     if found is None:
         return redirect(url_for("benefits.check"), 303)
     provider_slug = request.args.get("provider", "")
-    return render_template("benefits/result.html", check=found, estimate=estimate(found),
-                           provider_slug=provider_slug)
+    found_estimate = estimate(found)
+    return render_template("benefits/result.html", check=found, estimate=found_estimate,
+                           provider_slug=provider_slug,
+                           accuracy=accuracy() if found_estimate else None)
 
 
 @bp.route("/benefits/ask", methods=["GET", "POST"])

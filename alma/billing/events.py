@@ -10,3 +10,8 @@ _events = Namespace()
 
 # Sent with the invoice as sender when it becomes paid (membership lifts a billing hold).
 invoice_paid = _events.signal("invoice-paid")
+
+# Asked with the invoice as sender when its page is shown: a feature that issued it for a
+# reason the client should read first (a higher share the plan decided) answers with the
+# URL of that explanation, which the page links to.
+invoice_explanation = _events.signal("invoice-explanation")

@@ -5,7 +5,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 from flask_login import current_user
 
 from alma.accounts import link_pages
-from alma.billing import gateways, service
+from alma.billing import events, gateways, service
 from alma.billing.models import Invoice
 from alma.extensions import csrf, limiter
 
@@ -53,9 +53,10 @@ def invoice_link_post(token):
 
 
 def _invoice_page(found, problem=None, status=200):
+    explained = next((url for _, url in events.invoice_explanation.send(found) if url), None)
     return render_template("billing/invoice.html", invoice=found, amounts=service.amounts(found),
                            paid=request.args.get("paid"), can_pay=gateways.available(),
-                           problem=problem), status
+                           problem=problem, explained=explained), status
 
 
 @bp.get("/invoices/<number>")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from alma.accounts import links
 from alma.benefits import checks as benefit_checks
 from alma.benefits.estimates import costs_for
+from alma.benefits.outcomes import accuracy
 from alma.directory import criteria as search_criteria
 from alma.directory import honesty, service
 from alma.extensions import limiter
@@ -31,7 +32,7 @@ def search():
     return page_or_partial("directory/search.html", "directory/_results.html",
                            criteria=criteria, found=found,
                            choices=search_criteria.choices(words), benefit=benefit,
-                           costs=costs)
+                           costs=costs, accuracy=accuracy() if costs else None)
 
 
 @bp.get("/providers/<slug>")
@@ -40,7 +41,8 @@ def profile(slug):
     benefit, costs = _costs([found.provider.id])
     return render_template("directory/profile.html", profile=found, vocab=vocab.current(),
                            back=_search_we_came_from(), benefit=benefit,
-                           cost=costs.get(found.provider.id))
+                           cost=costs.get(found.provider.id),
+                           accuracy=accuracy() if costs else None)
 
 
 def _costs(provider_ids):
