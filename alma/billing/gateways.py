@@ -167,14 +167,13 @@ class StripeGateway:
             raise InvalidEvent(f"malformed event: {problem}")
 
     def refund(self, payment, amount_cents, key=None):
-        """Refund through Stripe, once per `key` (the refund form's key: Stripe answers a
-        retry with the refund it already made). Without one, once per payment and amount."""
+        """Refund through Stripe, once per `key` (the refund form's key, or the refunds made
+        before: Stripe answers a retry with the refund it already made)."""
         try:
             session = self.client.v1.checkout.sessions.retrieve(payment.reference)
             made = self.client.v1.refunds.create(params={
                 "payment_intent": session.payment_intent, "amount": amount_cents}, options={
-                "idempotency_key": f"alma-refund-{key}" if key
-                else f"refund-{payment.reference}-{amount_cents}"})
+                "idempotency_key": f"alma-refund-{key or payment.reference}"})
         except self.stripe.StripeError as problem:
             raise GatewayUnavailable(str(problem)) from problem
         return made.id

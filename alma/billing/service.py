@@ -170,14 +170,18 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
 
 
 def refund(payment, amount_cents, reason, gateway=None):
-    """Give back part or all of a payment (through the gateway that took it)."""
+    """Give back part or all of a payment (through the gateway that took it).
+
+    The gateway's idempotency key names what was refunded before: a retry after a lost
+    answer is the same refund, a second refund of the same amount later is another."""
     with db.atomic():
         locked(payment.invoice_id)
         already = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
             Refund.payment == payment.id).scalar()
         if amount_cents <= 0 or amount_cents > payment.amount_cents - already:
             raise BillingProblem("A refund is more than nothing and at most what was paid.")
-        reference = gateway.refund(payment, amount_cents) if gateway else None
+        key = f"{payment.id}-after-{already}-{amount_cents}"
+        reference = gateway.refund(payment, amount_cents, key=key) if gateway else None
         made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
                              reference=reference)
         settle(payment.invoice)

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from alma.billing import gateways
+from alma.billing import service as billing
 from alma.billing.models import Refund
 from tests.billing_desk.helpers import confirm_refund, nothing_written, refund_data
 
@@ -102,3 +104,18 @@ def test_a_lost_answer_from_stripe_records_nothing_and_the_retry_refunds_once(
     assert len(stripe_api.refunds) == 1  # Stripe made one refund for the two requests
     (refund,) = Refund.select()
     assert (refund.reference, refund.amount_cents) == ("re_1", 5000)
+
+
+def test_two_automatic_refunds_of_the_same_amount_are_two_refunds_at_stripe(
+        app, world, pay, stripe_api):
+    # A corrected remittance may give back $10 twice: a key of payment and amount alone
+    # would have Stripe answer the second with the first, and money would stay with us.
+    payment = pay(world["fee"], 12500, "stripe", "cs_test_twice")
+    with app.test_request_context():
+        through = gateways.gateway()
+        first = billing.refund(payment, 1000, "Plan paid more", gateway=through)
+        second = billing.refund(payment, 1000, "Plan paid more again", gateway=through)
+    assert len(stripe_api.refunds) == 2
+    assert first.reference != second.reference
+    keys = [key for key, _ in stripe_api.requests]
+    assert len(set(keys)) == 2
