@@ -237,7 +237,7 @@ def test_a_refund_the_gateway_cannot_make_now_leaves_the_835_to_the_next_poll(
     invoice = Invoice.get_by_id(claim.visit.invoice_id)
     billing.record_payment(invoice, 2500, "local", "local_paid_1")
 
-    def unreachable(self, payment, amount_cents):
+    def unreachable(self, payment, amount_cents, key=None):
         raise gateways.GatewayUnavailable("the card network is down")
     monkeypatch.setattr(gateways.LocalGateway, "refund", unreachable)
     report = Report(transaction_id="835-once", kind="835", x12=texts[0])
