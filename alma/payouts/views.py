@@ -3,6 +3,7 @@ statements), and the billing team's /team/payouts, where every line leads, in on
 each, to its claim, its remittance, its session and the client's invoice."""
 import csv
 import io
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -72,6 +73,11 @@ def statement(statement_id):
                            pay_on=service.pay_day(found.period_end))
 
 
+def _dollars(cents):
+    """A number, not text: a spreadsheet sums it, and a minus sign is no formula."""
+    return Decimal(cents).scaleb(-2)
+
+
 def _csv(filename, statement, lines):
     out = io.StringIO()
     writer = csv.writer(out)
@@ -79,7 +85,7 @@ def _csv(filename, statement, lines):
                      "session date", "invoice"])
     for line in lines:
         row = [line.happened_at.date().isoformat(), line.kind_label, line.description,
-               f"{line.amount_cents / 100:.2f}",
+               _dollars(line.amount_cents),
                line.claim.patient_control_number if line.claim_id else "",
                line.remittance.trace_number if line.remittance_id else "",
                line.visit.held_on.isoformat() if line.visit_id else "",
@@ -92,7 +98,7 @@ def _csv(filename, statement, lines):
     for label, cents in (("carried in", statement.carried_in_cents),
                          ("lines", statement.lines_cents), ("total", statement.total_cents),
                          ("carried to the next statement", statement.carried_out_cents)):
-        writer.writerow(["", label, "", f"{cents / 100:.2f}"])
+        writer.writerow(["", label, "", _dollars(cents)])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
