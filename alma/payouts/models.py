@@ -4,8 +4,7 @@ Every line says what caused it (the claim and the claim payment that paid or too
 session, the client's invoice a balance came from, the payment that recovered it) and has a
 `source_key` that is unique across all statements: an item is on one statement, once.
 """
-from peewee import (CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from alma.billing.models import Invoice, Payment
 from alma.claims.models import Claim, Visit

@@ -34,8 +34,8 @@ from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 from alma.network.models import Provider
 from alma.payouts import rates
-from alma.payouts.models import (CARRIED, DRAFTING, PAID, RECOUPMENT, RECOVERY, SESSION,
-                                 TO_PAY, UNPAID, WAITING, PayoutLine, PayoutStatement)
+from alma.payouts.models import (CARRIED, DRAFTING, PAID, RECOUPMENT, RECOVERY, SESSION, TO_PAY,
+                                 UNPAID, WAITING, PayoutLine, PayoutStatement)
 from alma.templating import money
 from alma.web import absolute_url
 
@@ -154,7 +154,8 @@ def _recoupments(provider_id, until, taken, paid_out):
 def _unpaid(provider_id, on, taken, paid_out):
     """Balances of paid-out sessions the group collects, unpaid 60 days after due on `on`."""
     latest_due = on - datetime.timedelta(days=PROVIDER_MAY_COLLECT_AFTER_DAYS)
-    rows = list(Invoice.select(Invoice, Visit).join(Visit, on=(Visit.invoice == Invoice.id), attr="visit")
+    rows = list(Invoice.select(Invoice, Visit)
+                .join(Visit, on=(Visit.invoice == Invoice.id), attr="visit")
                 .where((Visit.provider == provider_id) & (Invoice.status == OPEN)
                        & (Invoice.collected_by == "group") & (Invoice.due_on <= latest_due))
                 .order_by(Invoice.due_on, Invoice.id))

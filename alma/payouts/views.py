@@ -5,7 +5,8 @@ import csv
 import io
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   url_for)
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
@@ -17,8 +18,8 @@ from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today, utcnow
 from alma.network.models import ProgramClient, Provider
 from alma.payouts import rates
-from alma.payouts.forms import AccountForm
 from alma.payouts import statements as service
+from alma.payouts.forms import AccountForm
 from alma.payouts.models import WAITING, PayoutLine, PayoutStatement
 from alma.practice.views import FORMULA_STARTS
 

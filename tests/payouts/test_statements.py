@@ -6,8 +6,8 @@ from alma.billing.transfers import LocalTransfer, LocalTransfers, TransferFailed
 from alma.claims import jobs
 from alma.mail.models import OutboundEmail
 from alma.payouts import statements
-from alma.payouts.models import (CARRIED, PAID, RECOUPMENT, RECOVERY, SESSION, UNPAID,
-                                 WAITING, PayoutLine, PayoutStatement, PayRate)
+from alma.payouts.models import (CARRIED, PAID, RECOUPMENT, RECOVERY, SESSION, UNPAID, WAITING,
+                                 PayoutLine, PayoutStatement, PayRate)
 from tests.payouts.helpers import D, on, paid_claim, run_on
 
 COPAY = "ALMA-ACTIVE-COPAY"

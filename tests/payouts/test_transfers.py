@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from alma.billing.transfers import (LocalTransfer, LocalTransfers, StripeTransfers,
-                                    TransferFailed, gateway)
+from alma.billing.transfers import (LocalTransfer, LocalTransfers, StripeTransfers, TransferFailed,
+                                    gateway)
 
 
 class FakeStripe(BaseHTTPRequestHandler):
