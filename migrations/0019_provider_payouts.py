@@ -66,6 +66,9 @@ class PayoutStatement(Base):
     created_at = DateTimeField(default=now)
     made_at = DateTimeField(null=True)
     paid_at = DateTimeField(null=True)
+    transfer_problem = TextField(default="")
+    transfer_attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("provider", "period_start"), True), (("status", "id"), False))

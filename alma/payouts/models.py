@@ -43,12 +43,18 @@ class PayoutStatement(BaseModel):
     lines_cents = IntegerField(default=0)
     total_cents = IntegerField(default=0)  # carried in + lines
     carried_out_cents = IntegerField(default=0)  # the total, when below zero
-    destination = CharField(max_length=100, default="")  # the connected account paid
+    # The connected account paid, fixed once known: every try of the transfer (one
+    # idempotency key, the statement's) goes with the same destination and amount.
+    destination = CharField(max_length=100, default="")
     transfer_reference = CharField(max_length=64, default="")
     gateway = CharField(max_length=16, default="")
     created_at = DateTimeField(default=utcnow)
     made_at = DateTimeField(null=True)
     paid_at = DateTimeField(null=True)
+    # A transfer the gateway refused or couldn't take: why, how often, when to try again.
+    transfer_problem = TextField(default="")
+    transfer_attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("provider", "period_start"), True), (("status", "id"), False))

@@ -317,23 +317,43 @@ def make_statements():
 
 # --- Paying them ------------------------------------------------------------------------------
 
+RETRY_AFTER = datetime.timedelta(hours=1)
+
+
+def set_payout_account(provider, account):
+    """Where a provider is paid from now on. Their statements waiting for it take it as
+    their destination (fixed from then on) and are paid on the job's next run."""
+    with db.atomic():
+        provider.payout_account_id = account
+        provider.updated_at = utcnow()
+        provider.save()
+        return (PayoutStatement.update(status=TO_PAY, destination=account)
+                .where((PayoutStatement.provider == provider.id)
+                       & (PayoutStatement.status == WAITING)).execute())
+
+
 def _payable():
-    with_account = Provider.select(Provider.id).where(
-        Provider.payout_account_id.is_null(False) & (Provider.payout_account_id != ""))
-    return ((PayoutStatement.status == TO_PAY)
-            | ((PayoutStatement.status == WAITING)
-               & PayoutStatement.provider.in_(with_account)))
+    return (PayoutStatement.status == TO_PAY) & (
+        PayoutStatement.next_try_at.is_null() | (PayoutStatement.next_try_at <= utcnow()))
 
 
 def pay(statement, gateway):
     """Transfer a statement's total, keyed by the statement: a retry (this worker's or
-    another's, or after a crash) gets the same transfer back, never a second one."""
-    if not statement.destination:
-        statement.destination = Provider.get_by_id(statement.provider_id).payout_account_id
-    statement.transfer_reference = gateway.transfer(
-        statement.destination, statement.total_cents, statement.idempotency_key,
-        f"Alma payout, {statement.period_start:%b %-d}–{statement.period_end:%b %-d, %Y}")
-    statement.gateway, statement.status, statement.paid_at = gateway.name, PAID, utcnow()
+    another's, or after a crash) gets the same transfer back, never a second one. A
+    refusal is recorded, and tried again, with the same key, an hour later."""
+    try:
+        reference = gateway.transfer(
+            statement.destination, statement.total_cents, statement.idempotency_key,
+            f"Alma payout, {statement.period_start:%b %-d}–{statement.period_end:%b %-d, %Y}")
+    except transfers.TransferFailed as problem:
+        log.warning("payout statement %s not paid: %s", statement.id, problem)
+        statement.status, statement.transfer_problem = TO_PAY, str(problem)[:1000]
+        statement.transfer_attempts += 1
+        statement.next_try_at = utcnow() + RETRY_AFTER
+        statement.save()
+        return
+    statement.transfer_reference, statement.gateway = reference, gateway.name
+    statement.status, statement.paid_at, statement.transfer_problem = PAID, utcnow(), ""
     statement.save()
 
 
@@ -341,8 +361,14 @@ def pay_statements():
     gateway = transfers.gateway()
     if gateway is None:
         return 0  # no payout gateway on this site: statements wait, to pay
-    return claim_each(PayoutStatement, _payable(), {PayoutStatement.status: PAID},
-                      lambda statement: pay(statement, gateway))
+    paid = 0
+
+    def pay_one(statement):
+        nonlocal paid
+        pay(statement, gateway)
+        paid += statement.status == PAID
+    claim_each(PayoutStatement, _payable(), {PayoutStatement.status: PAID}, pay_one)
+    return paid
 
 
 def run(on=None):

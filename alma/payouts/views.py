@@ -15,7 +15,7 @@ from alma.accounts.access import me, team_required
 from alma.billing.models import Invoice
 from alma.claims.models import Claim, Visit
 from alma.claims.remittance_models import ClaimPayment, Remittance
-from alma.clock import today, utcnow
+from alma.clock import today
 from alma.network.models import ProgramClient, Provider
 from alma.payouts import rates
 from alma.payouts import statements as service
@@ -237,9 +237,7 @@ def set_account(provider_id):
     if not form.validate():
         flash(" ".join(form.account.errors) or "Give the provider's Stripe account id.")
         return redirect(url_for("payouts.team_list"), 303)
-    provider.payout_account_id = form.account.data
-    provider.updated_at = utcnow()
-    provider.save()
+    service.set_payout_account(provider, form.account.data)
     audit.record("changed", "payout_account", provider.id, actor=me())
     flash(f"{provider.full_name} is paid to {form.account.data} from now on; statements "
           "waiting for bank details are paid on the next run.")

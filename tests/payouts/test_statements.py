@@ -53,8 +53,7 @@ def test_a_paid_session_is_on_the_next_statement_once_and_paid_once(app, in_prog
     assert email.to_address == in_program.email
     assert f"/practice/payouts/{statement.id}" in email.text_body
     assert run_on(D(2026, 12, 2)) == 0  # the job again: nothing new
-    in_program.payout_account_id = "acct_1TestProvider"
-    in_program.save()
+    assert statements.set_payout_account(in_program, "acct_1TestProvider") == 1
     assert run_on(D(2026, 12, 2)) == 1
     statement = PayoutStatement.get_by_id(statement.id)
     assert statement.status == PAID and statement.transfer_reference.startswith("tr_local_")
@@ -161,8 +160,12 @@ def test_a_transfer_that_fails_is_tried_again_with_the_same_key(app, in_program,
     run_on(D(2026, 12, 1))
     [statement] = _statements(in_program)
     assert statement.status == "to_pay" and LocalTransfer.select().count() == 0
-    run_on(D(2026, 12, 1))
-    assert PayoutStatement.get_by_id(statement.id).status == PAID
+    assert (statement.transfer_problem, statement.transfer_attempts) == ("the bank is down", 1)
+    assert run_on(D(2026, 12, 1)) == 0  # not again at once: in an hour
+    with on(D(2026, 12, 1), hour=4):
+        assert statements.pay_statements() == 1
+    statement = PayoutStatement.get_by_id(statement.id)
+    assert statement.status == PAID and statement.transfer_problem == ""
     assert [c[2] for c in calls] == [statement.idempotency_key] * 2
     assert LocalTransfer.select().count() == 1
 
