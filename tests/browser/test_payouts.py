@@ -23,11 +23,12 @@ from alma.db import db as database
 from alma.payouts import statements
 from alma.payouts.models import PayoutLine, PayoutStatement
 from tests import factories
-from tests.browser.support import assert_accessible, in_app, link_from
+from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 from tests.program.helpers import approve_all, enrol, move_in
 
 PASSWORD = "a long and memorable passphrase"
 PIA = "pia.payee@example.org"
+BILL = "bill.ing@alma.example"
 
 
 def _forget_payouts():
@@ -46,6 +47,8 @@ def pia(app, live_server):
         factories.operate_in("CA")
         provider = factories.provider(first_name="Pia", last_name="Payee", email=PIA)
         User.create(email=PIA, name=provider.full_name, provider=provider,
+                    password_hash=passwords.hash_password(PASSWORD))
+        User.create(email=BILL, name="Bill Ing", roles="billing",
                     password_hash=passwords.hash_password(PASSWORD))
         staff = User.create(email="cred.payouts@alma.example", name="Cred", roles="credentialing")
         approve_all(enrol(provider), staff, today())
@@ -111,8 +114,32 @@ def test_a_paid_session_shows_as_coming_then_on_the_next_statement(
     expect(page.locator("tbody")).to_contain_text("Session 90834")
     expect(page.locator("tfoot")).to_contain_text("$100")
     assert_accessible(page)
+    page.screenshot(path=str(SCREENS / "practice-payout-statement.png"), full_page=True)
 
     [email] = [m for m in mailbox.to(PIA) if "payout statement" in m["Subject"]]
     statement_page = link_from(email, "/practice/payouts/")
     page.goto(statement_page)
     expect(page.locator("tbody")).to_contain_text("Session paid")
+    page.goto("/practice/payouts")
+    page.screenshot(path=str(SCREENS / "practice-payouts.png"), full_page=True)
+
+    # The billing team follows the line to its claim, its remittance and its session.
+    team = new_context().new_page()
+    sign_in(team, BILL)
+    team.goto("/team")
+    team.get_by_role("link", name="Payouts").click()
+    team.get_by_role("link", name="Pia Payee").click()
+    expect(team.locator("h1")).to_contain_text("Payout statement")
+    assert_accessible(team)
+    team.screenshot(path=str(SCREENS / "team-payout-statement.png"), full_page=True)
+    trace = in_app(app, lambda: PayoutLine.get().remittance.trace_number)
+    team.get_by_role("link", name=f"835 {trace}").click()
+    expect(team.locator("h1")).to_contain_text(trace)
+    team.go_back()
+    team.get_by_role("link", name="Claim AL").click()
+    expect(team.locator("main")).to_contain_text(f"835 trace {trace}")
+    expect(team.locator("#invoice + p")).to_contain_text("Copay")
+    team.go_back()
+    team.get_by_role("link", name="Session").click()
+    expect(team.locator("main")).to_contain_text("Sam Rivera")
+    assert_accessible(team)
