@@ -95,11 +95,15 @@ def _sessions(provider_id, until, types, taken):
                    & ClaimPayment.status_code.not_in(NOT_PAID_STATUS)
                    & (ClaimPayment.paid_cents + ClaimPayment.patient_cents > 0))
             .order_by(Remittance.posted_at, ClaimPayment.id))
-    items = {}
+    items, standing = {}, _standing_visits(provider_id)
     for payment in rows:
         claim = payment.claim
         key = f"session:claim:{claim.id}"
         if key in taken or key in items:
+            continue
+        if claim.visit_id in standing:
+            # Another claim for the session (the one this replaces) is paid out and not
+            # taken back yet: this one waits until that recoupment is on a statement.
             continue
         rate = rates.rate_for(claim.visit, types)
         if rate is None:
@@ -115,7 +119,20 @@ def _sessions(provider_id, until, types, taken):
             remittance.posted_at,
             dict(visit=claim.visit_id, claim=claim.id, claim_payment=payment.id,
                  remittance=remittance.id, invoice=claim.visit.invoice_id, pay_rate=rate.id))
+        standing.add(claim.visit_id)
     return list(items.values())
+
+
+def _standing_visits(provider_id):
+    """Sessions paid out on a statement and not taken back: never paid twice, whatever
+    claims (a replacement, frequency 7) are made for them."""
+    lines = (PayoutLine.select(PayoutLine.kind, PayoutLine.visit).join(PayoutStatement)
+             .where((PayoutStatement.provider == provider_id)
+                    & PayoutLine.kind.in_([SESSION, RECOUPMENT])).tuples())
+    count = {}
+    for kind, visit_id in lines:
+        count[visit_id] = count.get(visit_id, 0) + (1 if kind == SESSION else -1)
+    return {visit_id for visit_id, n in count.items() if n > 0}
 
 
 def _session_lines(provider_id, taken, new):

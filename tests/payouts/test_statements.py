@@ -1,9 +1,13 @@
 """Statements through the real loop: sessions logged, claims paid by the sandbox's 835s,
 the payout job run on given days."""
+import datetime
+
 from alma.billing import service as billing
 from alma.billing.models import Payment
 from alma.billing.transfers import LocalTransfer, LocalTransfers, TransferFailed
 from alma.claims import jobs
+from alma.claims.models import Claim
+from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.mail.models import OutboundEmail
 from alma.payouts import statements
 from alma.payouts.models import (CARRIED, PAID, RECOUPMENT, RECOVERY, SESSION, UNPAID, WAITING,
@@ -185,3 +189,34 @@ def test_a_worker_killed_after_the_transfer_never_pays_twice(app, in_program, sa
     run_on(D(2026, 12, 1))
     assert PayoutStatement.get_by_id(statement.id).transfer_reference == first
     assert LocalTransfer.select().count() == 1
+
+
+def test_a_session_is_paid_once_whatever_claims_are_made_for_it(app, in_program, sandbox):
+    """A replacement claim (frequency 7) paid while the first is still paid out waits for
+    the first's reversal; then it is paid."""
+    original = paid_claim(app, in_program)
+    run_on(D(2026, 12, 1))
+    replacement = Claim.create(
+        visit=original.visit, payer=original.payer, charge_cents=12500, allowed_cents=12500,
+        deductible_cents=0, coinsurance_cents=0, copay_cents=2500, patient_share_cents=2500,
+        place_of_service="10", x12="", frequency_code="7", replaces=original, status="paid")
+    _pay(replacement, "1", "T-R1", datetime.datetime(2026, 12, 3, 12))
+    run_on(D(2026, 12, 16))
+    assert len(_statements(in_program)) == 1
+    _pay(original, "22", "T-R2", datetime.datetime(2026, 12, 20, 12))
+    run_on(D(2027, 1, 1))
+    assert _lines(_statements(in_program)[-1]) == [(RECOUPMENT, -10000)]
+    run_on(D(2027, 1, 16))
+    assert _lines(_statements(in_program)[-1]) == [(SESSION, 10000)]
+    assert sum(s.lines_cents for s in _statements(in_program)) == 10000
+
+
+def _pay(claim, status, trace, when):
+    sign = -1 if status == "22" else 1
+    remittance = Remittance.create(payer_identifier="87726", trace_number=trace,
+                                   paid_cents=0, method="NON", posted_at=when)
+    ClaimPayment.create(remittance=remittance, claim=claim,
+                        patient_control_number=claim.patient_control_number,
+                        status_code=status, charge_cents=sign * 12500,
+                        paid_cents=sign * 10000, patient_cents=sign * 2500,
+                        payer_claim_number="SB1", segment="CLP*…")
