@@ -135,7 +135,7 @@ def _standing_visits(provider_id):
     return {visit_id for visit_id, n in count.items() if n > 0}
 
 
-def _session_lines(provider_id, taken, new):
+def _session_lines(provider_id, new):
     """{claim id: amount} of every session paid out, on a statement or about to be."""
     paid = {item.links["claim"]: item.amount_cents for item in new if item.kind == SESSION}
     for line in PayoutLine.select().join(PayoutStatement).where(
@@ -242,7 +242,7 @@ def due_items(provider_id, period_end, now=None):
     taken = _taken(provider_id)
     types = rates.licence_types(provider_id)
     sessions = _sessions(provider_id, until, types, taken)
-    paid_out = _session_lines(provider_id, taken, sessions)
+    paid_out = _session_lines(provider_id, sessions)
     on = (until - datetime.timedelta(microseconds=1)).date()
     items = (sessions + _recoupments(provider_id, until, taken, paid_out)
              + _unpaid(provider_id, on, taken, paid_out) + _recoveries(provider_id, until, taken))
