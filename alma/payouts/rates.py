@@ -1,11 +1,13 @@
 """The group's rate for a provider: what it pays them for a session, by code and date.
 
 The rates are the team's (migration 0019 seeds defaults: 80% of the group's Optum rate for
-each code, to the dollar). A rate for the provider's licence type comes before the general
+each code, to the dollar; `flask payouts set-rate` sets them, `flask payouts rates` lists). A rate for the provider's licence type comes before the general
 one; the rate is the one in force on the day of the session.
 """
 from peewee import Case
 
+from alma.benefits.models import CPT_CODES
+from alma.db import db
 from alma.network.models import License
 from alma.payouts.models import PayRate
 
@@ -40,3 +42,23 @@ def current_rates(provider_id, on):
         elif row.license_type in types:
             specific.setdefault(row.cpt_code, row)
     return {**general, **specific}
+
+
+def set_rate(cpt_code, cents, starts_on, license_type=None):
+    """The team's new rate for a code (and licence type) from a day; a rate set again for
+    the same day replaces it. Sessions before that day keep the rate they had."""
+    if cpt_code not in CPT_CODES:
+        raise ValueError(f"unknown service code {cpt_code}")
+    if isinstance(cents, bool) or not isinstance(cents, int) or cents < 0:
+        raise ValueError("a rate is a whole number of cents, zero or more")
+    key = ((PayRate.cpt_code == cpt_code) & (PayRate.starts_on == starts_on)
+           & (PayRate.license_type.is_null() if license_type is None
+              else PayRate.license_type == license_type))
+    with db.atomic():
+        existing = PayRate.get_or_none(key)
+        if existing is not None:
+            existing.cents = cents
+            existing.save()
+            return existing
+        return PayRate.create(cpt_code=cpt_code, license_type=license_type, cents=cents,
+                              starts_on=starts_on)

@@ -5,6 +5,7 @@ import csv
 import io
 from decimal import Decimal
 
+import click
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    url_for)
 from flask_login import current_user, login_required
@@ -20,10 +21,10 @@ from alma.network.models import ProgramClient, Provider
 from alma.payouts import rates
 from alma.payouts import statements as service
 from alma.payouts.forms import AccountForm
-from alma.payouts.models import WAITING, PayoutLine, PayoutStatement
+from alma.payouts.models import WAITING, PayoutLine, PayoutStatement, PayRate
 from alma.practice.views import FORMULA_STARTS
 
-bp = Blueprint("payouts", __name__)
+bp = Blueprint("payouts", __name__, cli_group="payouts")
 
 
 def _provider():
@@ -242,3 +243,35 @@ def set_account(provider_id):
     flash(f"{provider.full_name} is paid to {form.account.data} from now on; statements "
           "waiting for bank details are paid on the next run.")
     return redirect(url_for("payouts.team_list"), 303)
+
+
+# --- The team's commands: `flask payouts rates`, `flask payouts set-rate` ----------------------
+
+@bp.cli.command("rates")
+def rates_command():
+    """List every pay rate, newest first for each code."""
+    for rate in PayRate.select().order_by(PayRate.cpt_code, PayRate.license_type,
+                                          PayRate.starts_on.desc()):
+        click.echo(f"{rate.cpt_code}  {rate.license_type or 'any licence':12}  "
+                   f"{rate.cents / 100:>9,.2f}  from {rate.starts_on.isoformat()}")
+
+
+@bp.cli.command("set-rate")
+@click.argument("cpt_code")
+@click.argument("dollars")
+@click.option("--from", "starts_on", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The first session day it applies to (YYYY-MM-DD).")
+@click.option("--licence", "license_type", default=None,
+              help="Only for providers with this licence type (LCSW, LMFT…).")
+def set_rate_command(cpt_code, dollars, starts_on, license_type):
+    """Pay CPT_CODE sessions DOLLARS (e.g. 104.50) from a day."""
+    try:
+        amount = Decimal(dollars)
+        cents = int(amount * 100)
+        if cents != amount * 100:
+            raise ValueError("whole cents only")
+        rate = rates.set_rate(cpt_code, cents, starts_on.date(), license_type)
+    except (ArithmeticError, ValueError) as problem:
+        raise click.BadParameter(str(problem)) from None
+    click.echo(f"{rate.cpt_code} pays {rate.cents / 100:,.2f} from {rate.starts_on} "
+               f"({rate.license_type or 'any licence'}).")

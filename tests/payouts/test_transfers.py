@@ -94,3 +94,4 @@ def test_the_sites_gateway_follows_its_payment_gateway(app, app_ctx, monkeypatch
     monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "stripe")
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_1")
     assert isinstance(gateway(), StripeTransfers)
+
