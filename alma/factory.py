@@ -24,6 +24,7 @@ from alma.extensions import csrf, htmx, limiter
 from alma.mail.views import bp as dev_mail_bp
 from alma.matching.views import bp as matching_bp
 from alma.membership.views import bp as membership_bp
+from alma.payouts.views import bp as payouts_bp
 from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes, on practice_bp)
 from alma.practice.views import bp as practice_bp
 from alma.program.credentialing_views import bp as credentialing_bp
@@ -81,6 +82,7 @@ def create_app(config=None):
     app.register_blueprint(credentialing_bp)
     app.register_blueprint(claims_bp)
     app.register_blueprint(reconcile_bp)
+    app.register_blueprint(payouts_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
     cli.refuse_without_database(app)

@@ -27,6 +27,7 @@ from alma.directory import service as directory
 from alma.jobs import stop_on_signals, stop_requested
 from alma.mail import delivery
 from alma.membership import fees, leaving
+from alma.payouts import statements as payouts
 from alma.program import clients as program_clients
 from alma.program import opting_out
 
@@ -53,6 +54,7 @@ JOBS = {
     "recheck-program-benefits": (program_clients.recheck_program_clients, 6 * 3600),
     "submit-claims": (claim_jobs.submit_claims, 60),
     "read-claim-reports": (claim_jobs.poll_reports, 300),
+    "provider-payouts": (payouts.run, 3600),
     "forget-visitor-checks": (benefit_checks.forget_visitor_checks, 24 * 3600),
     "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
 }

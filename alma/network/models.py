@@ -121,6 +121,9 @@ class Provider(BaseModel):
     median_answer_hours = IntegerField(null=True)
     # When we last asked them to confirm they are accepting (once per 30 days).
     accepting_check_sent_on = DateField(null=True)
+    # Where the group pays them: their Stripe Connect account (acct_…); None until they
+    # give their bank details (payout statements wait for it).
+    payout_account_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

@@ -1,0 +1,1 @@
+"""Provider payouts: what the group pays each provider for their sessions, twice a month."""
