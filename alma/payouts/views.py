@@ -6,10 +6,8 @@ import io
 from decimal import Decimal
 
 import click
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import HTTPException
 
 from alma import audit
 from alma.accounts.access import me, team_required
@@ -116,24 +114,12 @@ def statement_csv(statement_id):
 
 # --- The billing team --------------------------------------------------------------------------
 
-def route_exists(path):
-    """Whether this app serves `path` (pages other branches add: the claims queue's
-    /team/claims/<id>, billing's /team/billing/invoices/<id>)."""
-    try:
-        current_app.url_map.bind("localhost").match(path, method="GET")
-    except HTTPException:
-        return False
-    return True
-
-
 def trace_links(line):
     """(label, url) for each record a line came from, one click each."""
     links = []
     if line.claim_id:
-        queue = f"/team/claims/{line.claim_id}"
-        claim_url = queue if route_exists(queue) else url_for("payouts.team_claim",
-                                                              claim_id=line.claim_id)
-        links.append((f"Claim {line.claim.patient_control_number}", claim_url))
+        links.append((f"Claim {line.claim.patient_control_number}",
+                      url_for("payouts.team_claim", claim_id=line.claim_id)))
     if line.remittance_id:
         links.append((f"835 {line.remittance.trace_number}",
                       url_for("payouts.team_remittance", remittance_id=line.remittance_id)))
@@ -141,13 +127,9 @@ def trace_links(line):
         links.append((f"Session {line.visit.held_on:%b %-d}",
                       url_for("payouts.team_visit", visit_id=line.visit_id)))
     if line.invoice_id:
-        billing = f"/team/billing/invoices/{line.invoice_id}"
-        if route_exists(billing):
-            links.append((f"Invoice {line.invoice.number}", billing))
-        elif line.claim_id:
-            links.append((f"Invoice {line.invoice.number}",
-                          url_for("payouts.team_claim", claim_id=line.claim_id)
-                          + "#invoice"))
+        # The billing desk's page of the invoice (by endpoint: the desk is a sibling layer).
+        links.append((f"Invoice {line.invoice.number}",
+                      url_for("billing_desk.invoice", number=line.invoice.number)))
     return links
 
 

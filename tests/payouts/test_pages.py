@@ -134,8 +134,11 @@ def test_each_line_leads_to_its_claim_remittance_session_and_invoice(client, wor
     line = world["line"]
     claim_url = f"/team/payouts/claims/{line.claim_id}"
     for url in (claim_url, f"/team/payouts/remittances/{line.remittance_id}",
-                f"/team/payouts/visits/{line.visit_id}", claim_url + "#invoice"):
+                f"/team/payouts/visits/{line.visit_id}",
+                f"/team/billing/invoices/{line.invoice.number}"):
         assert f'href="{url}"' in page
+    invoice = client.get(f"/team/billing/invoices/{line.invoice.number}")
+    assert invoice.status_code == 200 and line.invoice.number in invoice.get_data(as_text=True)
     claim = client.get(claim_url).get_data(as_text=True)
     assert line.remittance.trace_number in claim and line.invoice.number in claim
     remittance = client.get(f"/team/payouts/remittances/{line.remittance_id}").get_data(
