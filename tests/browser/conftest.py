@@ -18,15 +18,18 @@ import re
 import threading
 
 import pytest
+from peewee import sort_models
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from alma.benefits.models import FeeSchedule
 from alma.db import db as database
 from alma.directory import demo
-from alma.directory.models import Listing
+from alma.geo import ZipCode
+from alma.models import ALL_MODELS
 from alma.network import vocab
-from alma.network.models import (License, NetworkParticipation, Provider, ProviderLanguage,
-                                 ProviderModality, ProviderSpecialty, ServiceState)
+from alma.network.models import Language, Modality, Payer, ServiceState, Specialty
+from alma.payouts.models import PayRate
 from tests.browser.support import HERE, in_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,34 +55,16 @@ def pytest_collection_modifyitems(items):
 # --- The server ----------------------------------------------------------------------
 
 def _delete_directory():
-    """Delete what the browser tests committed, so later tests start from empty tables."""
-    from alma.accounts.models import EmailLink, User
-    from alma.audit import AuditEvent
-    from alma.benefits.models import EligibilityCheck
-    from alma.billing.models import (CreditNote, GatewayEvent, Invoice, InvoiceLine, OverdueDigest,
-                                     Payment, Refund)
-    from alma.claims.models import Claim, Visit
-    from alma.consultations.models import ConsultationRequest, WaitlistEntry
-    from alma.mail.models import OutboundEmail
-    from alma.matching.models import MatchOpportunity, MatchProposal, MatchRequest
-    from alma.membership.models import (ApplicationLicense, Membership, MembershipApplication,
-                                        MembershipPause, OnboardingSlot, OutsideClient)
-    from alma.network.models import Client, ProgramClient
-    from alma.program.models import CredentialingCase, InsuranceEnrollment
+    """Delete what the browser tests committed, so later tests start from empty tables.
 
-    # The insurance records, each before what it refers to. The fee schedule is reference
-    # data from the migrations: it stays.
-    committed = [OverdueDigest, Claim, Visit, EligibilityCheck, ProgramClient, CredentialingCase,
-                 InsuranceEnrollment]
+    Every table of the app, each after the tables that refer to it, but the reference data
+    the migrations put there (vocabulary, states, zip codes, fee schedules, pay rates)."""
+    reference = {FeeSchedule, ZipCode, Language, Modality, Payer, ServiceState, Specialty,
+                 PayRate}
     with database.atomic():
-        for model in (*committed, AuditEvent, GatewayEvent, Refund, Payment, CreditNote, InvoiceLine, Invoice,
-                      MembershipPause, Membership, OutsideClient, OnboardingSlot,
-                      ApplicationLicense, MembershipApplication,
-                      MatchOpportunity, MatchProposal, MatchRequest, WaitlistEntry,
-                      ConsultationRequest, Client, EmailLink, User, OutboundEmail, Listing,
-                      NetworkParticipation, ProviderLanguage, ProviderModality, ProviderSpecialty,
-                      License, Provider):
-            model.delete().execute()
+        for model in reversed(sort_models(ALL_MODELS)):
+            if model not in reference:
+                model.delete().execute()
         ServiceState.update(operating=False, launched_on=None).execute()
 
 
