@@ -11,6 +11,7 @@ from alma import (assets, cli, db, errors, health, http, inputs, logs, schedule,
 from alma.accounts import views as accounts
 from alma.benefits.views import bp as benefits_bp
 from alma.billing.views import bp as billing_bp
+from alma.claims.queue_views import bp as claims_queue_bp
 from alma.claims.views import bp as claims_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
@@ -75,6 +76,7 @@ def create_app(config=None):
     app.register_blueprint(program_bp)
     app.register_blueprint(credentialing_bp)
     app.register_blueprint(claims_bp)
+    app.register_blueprint(claims_queue_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
     cli.refuse_without_database(app)

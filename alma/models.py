@@ -4,6 +4,7 @@ from alma.audit import MODELS as AUDIT_MODELS
 from alma.benefits.models import MODELS as BENEFIT_MODELS
 from alma.billing.models import MODELS as BILLING_MODELS
 from alma.claims.models import MODELS as CLAIM_MODELS
+from alma.claims.queue_models import MODELS as CLAIM_QUEUE_MODELS
 from alma.claims.remittance_models import MODELS as REMITTANCE_MODELS
 from alma.consultations.models import MODELS as CONSULTATION_MODELS
 from alma.directory.models import MODELS as DIRECTORY_MODELS
@@ -18,3 +19,4 @@ ALL_MODELS = [*NETWORK_MODELS, *DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS,
               *CONSULTATION_MODELS, *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS,
               *BILLING_MODELS, *PROGRAM_MODELS, *BENEFIT_MODELS, *CLAIM_MODELS,
               *REMITTANCE_MODELS, *GEO_MODELS]
+ALL_MODELS += CLAIM_QUEUE_MODELS
