@@ -38,7 +38,8 @@ class CorrectForm(_ActionForm):
         Regexp(_MEMBER, message="A member ID has only letters, digits and dashes.")])
     cpt_code = SelectField("Service code", choices=[SelectChoice(code, f"{code}: {label}")
                                                    for code, label in CPT_CODES.items()])
-    place_of_service = SelectField("Place of service", choices=list(PLACES_OF_SERVICE.items()))
+    place_of_service = SelectField("Place of service", choices=[
+        SelectChoice(code, label) for code, label in PLACES_OF_SERVICE.items()])
     diagnosis_code = StringField("Diagnosis (ICD-10)", filters=[
         lambda value: value.upper() if isinstance(value, str) else value], validators=[
         InputRequired("Enter the diagnosis code, like F41.1."),
