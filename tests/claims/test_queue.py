@@ -13,8 +13,7 @@ from alma.claims.remittance_models import ClaimPayment, ProviderAdjustment
 from alma.claims.x12_validation import validate
 from alma.network.models import ProgramClient
 from tests.claims.helpers import fresh, logged_claim
-from tests.claims.queue_helpers import (COPAY, corrections, decided, key, later,  # noqa: F401
-                                        run_clearinghouse)
+from tests.claims.queue_helpers import COPAY, corrections, decided, key, run_clearinghouse
 
 
 @pytest.fixture

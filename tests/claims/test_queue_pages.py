@@ -13,7 +13,7 @@ from alma.claims.queue_models import ClaimAction
 from alma.clock import utcnow
 from alma.network.models import Client, ProgramClient
 from tests import factories
-from tests.claims.queue_helpers import COPAY, decided, later  # noqa: F401
+from tests.claims.queue_helpers import COPAY, decided
 from tests.conftest import csrf_token_from
 
 TEAM_ROLES = list(ROLES)  # matching, growth, credentialing, billing, admin
