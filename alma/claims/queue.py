@@ -60,6 +60,23 @@ class Filters:
     page: int = 1
 
 
+def set_filing_limit(payer, days, actor):
+    """A payer's timely filing limit, in days from the session (the default when `days` is
+    DEFAULT_FILING_DAYS: no row is kept for it)."""
+    with db.atomic():
+        PayerFilingLimit.delete().where(PayerFilingLimit.payer == payer.id).execute()
+        if days != DEFAULT_FILING_DAYS:
+            PayerFilingLimit.create(payer=payer, days=days)
+        audit.record("filing limit set", "payer", payer.id, actor=actor)
+
+
+def filing_limits():
+    """Every payer with its filing limit in days, by name."""
+    limits = _filing_limits()
+    return [(payer, limits.get(payer.id, DEFAULT_FILING_DAYS))
+            for payer in Payer.select().order_by(Payer.name)]
+
+
 def filing_limit_days(payer_id):
     row = PayerFilingLimit.get_or_none(PayerFilingLimit.payer == payer_id)
     return row.days if row else DEFAULT_FILING_DAYS
@@ -165,7 +182,7 @@ def action_of(claim):
 
 def available(claim, action=None):
     """Which actions the billing team may take on the claim now."""
-    if action is not None:
+    if action is not None or claim.frequency_code == "8":  # a void is never acted on
         return set()
     found = set()
     if claim.status in CORRECTABLE and (claim.status == REJECTED or claim.payer_claim_number):
@@ -207,6 +224,8 @@ def _begin(claim_id, form_key, allowed, what):
     """The locked claim, if `form_key` is new and the claim may still have `what` done;
     (claim, None). If this form was sent before: (claim, its action)."""
     done = ClaimAction.get_or_none(ClaimAction.form_key == form_key)
+    if done is not None and done.claim_id != claim_id:
+        raise QueueProblem("This form belongs to another claim: reload the page.")
     if done is not None:
         return Claim.get_by_id(done.claim_id), done
     claim = locked_claim(claim_id)
@@ -217,8 +236,9 @@ def _begin(claim_id, form_key, allowed, what):
         who = action.made_by.name if action.made_by else "someone"
         raise QueueProblem(f"{who} already acted on this claim ({action.label.lower()}, "
                            f"{action.made_at:%b %-d %H:%M} UTC): nothing was done again.")
-    if claim.status not in allowed:
-        raise QueueProblem(f"A claim that is {claim.status_label.lower()} can't be {what}.")
+    if claim.status not in allowed or claim.frequency_code == "8":
+        raise QueueProblem(f"A claim that is {claim.status_label.lower()} can't be {what}"
+                           + (" (it is a void)." if claim.frequency_code == "8" else "."))
     return claim, None
 
 

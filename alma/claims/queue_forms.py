@@ -6,10 +6,10 @@ import uuid
 
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
 from alma.benefits.models import CPT_CODES
-from alma.inputs import Form
+from alma.inputs import Form, WholeNumber
 
 PLACES_OF_SERVICE = {"02": "02: telehealth, not at the client's home",
                      "10": "10: telehealth at the client's home", "11": "11: the office"}
@@ -57,3 +57,10 @@ class VoidForm(_ActionForm):
 class WriteOffForm(_ActionForm):
     confirm = BooleanField("Yes, write it off", validators=[
         InputRequired("Tick the box to confirm.")])
+
+
+class FilingLimitForm(Form):
+    payer = SelectField("Payer", validators=[InputRequired("Choose the payer.")])
+    days = WholeNumber("Days from the session", validators=[
+        InputRequired("Enter the payer's limit in days, like 90."),
+        NumberRange(min=1, max=730, message="Enter from 1 to 730 days.")])

@@ -1,12 +1,13 @@
 """/team/claims: the billing team's queue of claims, each claim's whole history, and the
 three things done to a claim the payer refused or decided (queue.py)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from alma import audit
 from alma.accounts.access import me, team_required
 from alma.claims import queue
 from alma.claims.models import Claim, Visit
-from alma.claims.queue_forms import CorrectForm, VoidForm, WriteOffForm
+from alma.claims.queue_forms import CorrectForm, FilingLimitForm, VoidForm, WriteOffForm
 from alma.clock import today
 from alma.network.models import Payer, Provider
 from alma.web import whole_number
@@ -43,9 +44,16 @@ def _choices():
     return payers, providers
 
 
+def _limit_form(formdata=None):
+    form = FilingLimitForm(formdata=formdata) if formdata is not None else FilingLimitForm()
+    form.payer.choices = [SelectChoice("", "Choose…")] + [
+        SelectChoice(str(p.id), p.name) for p in Payer.select().order_by(Payer.name)]
+    return form
+
+
 @bp.get("")
 @team_required("billing")
-def queue_page():
+def queue_page(limit_form=None, status=None):
     filters, problems = _filters(request.args)
     rows, total, pages = ([], 0, 1) if problems else queue.search(filters)
     audit.record_many("viewed", "claim",
@@ -54,7 +62,25 @@ def queue_page():
     return render_template("claims/queue/list.html", rows=rows, total=total, pages=pages,
                            filters=filters, problems=problems, typed=request.args,
                            payers=payers, providers=providers,
-                           states=queue.STATE_FILTERS), 400 if problems else 200
+                           states=queue.STATE_FILTERS, limits=queue.filing_limits(),
+                           limit_form=limit_form or _limit_form(),
+                           default_days=queue.DEFAULT_FILING_DAYS), status or (
+        400 if problems else 200)
+
+
+@bp.post("/filing-limits")
+@team_required("billing")
+def filing_limit():
+    form = _limit_form(request.form)
+    if not form.validate():
+        return queue_page(form, 422)
+    payer = Payer.get_or_none(Payer.id == (whole_number(form.payer.data) or 0))
+    if payer is None:
+        form.payer.errors.append("Choose the payer.")
+        return queue_page(form, 422)
+    queue.set_filing_limit(payer, form.days.data, me())
+    flash(f"{payer.name}'s filing limit is {form.days.data} days from the session.")
+    return redirect(url_for("claims_queue.queue_page") + "#limits-h", 303)
 
 
 def _claim_or_404(claim_id):

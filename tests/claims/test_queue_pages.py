@@ -8,8 +8,9 @@ import pytest
 
 from alma.accounts.models import User
 from alma.accounts.service import ROLES
+from alma.claims import queue
 from alma.claims.models import Claim
-from alma.claims.queue_models import ClaimAction
+from alma.claims.queue_models import ClaimAction, PayerFilingLimit
 from alma.clock import utcnow
 from alma.network.models import Client, ProgramClient
 from tests import factories
@@ -186,3 +187,45 @@ def test_a_client_signed_in_sees_nothing_of_the_queue(client, denied):
     become(client, "client", denied)
     assert Client.get_by_id(denied.visit.program_client.client_id)
     assert client.get("/team/claims").status_code == 302
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_billing_and_admins_set_a_filing_limit(client, denied, persona):
+    become(client, persona, denied)
+    token = csrf_token_from(client.get("/sign-in"))
+    response = client.post("/team/claims/filing-limits", data={
+        "csrf_token": token, "payer": denied.payer_id, "days": "60"})
+    if persona in ("stranger", "client"):
+        assert response.status_code == 302
+    elif persona not in ("billing", "admin"):
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 303
+        assert f"{denied.payer.name}: 60 days" in text(client.get("/team/claims"))
+    assert PayerFilingLimit.select().count() == (persona in ("billing", "admin"))
+
+
+@pytest.mark.parametrize("field,value", [("days", ""), ("days", "0"), ("days", "9" * 50),
+                                         ("days", "\u0666\u0660"), ("days", "\x00"),
+                                         ("days", "\u202e60"), ("payer", ""),
+                                         ("payer", "\u0661"), ("payer", "99999999")])
+def test_a_bad_filing_limit_is_refused_with_what_was_typed(client, denied, field, value):
+    become(client, "billing", denied)
+    values = {"payer": str(denied.payer_id), "days": "45", field: value}
+    token = csrf_token_from(client.get("/team/claims"))
+    response = client.post("/team/claims/filing-limits", data={**values, "csrf_token": token})
+    if field == "days" and value == "\u202e60":  # the bidi mark goes: 60 is meant
+        assert response.status_code == 303
+        return
+    assert response.status_code == 422 and PayerFilingLimit.select().count() == 0
+    if field == "days" and value.strip("\x00"):
+        assert html.escape(value) in response.get_data(as_text=True)
+
+
+def test_the_provider_reads_what_the_billing_team_did(app, client, denied):
+    queue.write_off(denied.id, "b" * 32, "Not worth an appeal", None)
+    become(client, "provider", denied)
+    page = text(client.get("/practice/sessions"))
+    assert "Denied" in page and "Written off by Alma&#39;s billing team" in page
+    assert "<title>Sessions · Alma</title>" in client.get("/practice/sessions").get_data(
+        as_text=True)
