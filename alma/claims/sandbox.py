@@ -4,6 +4,9 @@ payer would, with a 999 and a 277CA at once and 835s on later polls; no insurer 
 What the payer decides depends on the member ID alone (TEST_MEMBERS, shown on
 /practice/sessions in development). The member IDs with a suffix after ALMA-ACTIVE-COPAY
 are, for benefit checks, that plan ($25 copay); the suffix says what the claim meets.
+A replacement (frequency 7) is decided afresh on its member ID and takes back, on the same
+835, what the claim it names (REF*F8, the payer's CLP07) was paid; a void (8) only takes it
+back; either naming no claim the payer decided is rejected (A7:21).
 
 It keeps its own state, as a clearinghouse keeps its own database: in memory, or in a JSON
 file (the in-process default keeps it in the instance folder, so every process of the site
