@@ -93,6 +93,12 @@ def reason_code(text):
     return code if code.isascii() and _REASON.match(code) else None
 
 
+def _listed(field, code):
+    """`code` is one of a comma-separated list's codes (N16 is not N165)."""
+    return ((field == code) | field.startswith(code + ",") | field.endswith("," + code)
+            | field.contains("," + code + ","))
+
+
 def _reason_claims(code):
     """Ids of claims with that CARC (with or without its group), remark or 277CA code."""
     group, _, reason = code.rpartition("-")
@@ -100,10 +106,10 @@ def _reason_claims(code):
         (Adjustment.group_code == group) if group else True)
     by_adjustment = (ClaimPayment.select(ClaimPayment.claim).join(Adjustment)
                      .where(adjustment))
-    remark = ClaimPayment.remarks.contains(code)
     by_remark = (ClaimPayment.select(ClaimPayment.claim)
                  .join(ServiceLinePayment, JOIN.LEFT_OUTER)
-                 .where(remark | ServiceLinePayment.remarks.contains(code)))
+                 .where(_listed(ClaimPayment.remarks, code)
+                        | _listed(ServiceLinePayment.remarks, code)))
     by_ack = ClaimEvent.select(ClaimEvent.claim).where(
         (ClaimEvent.kind == "277CA") & ((ClaimEvent.code == code)
                                         | ClaimEvent.code.endswith(":" + code)))
