@@ -229,3 +229,53 @@ def test_the_provider_reads_what_the_billing_team_did(app, client, denied):
     assert "Denied" in page and "Written off by Alma&#39;s billing team" in page
     assert "<title>Sessions · Alma</title>" in client.get("/practice/sessions").get_data(
         as_text=True)
+
+
+def test_billing_voids_a_paid_claim_and_writes_off_a_partly_paid_one(app, client, in_program,
+                                                                     sandbox, later):
+    paid = decided(app, in_program, COPAY)
+    partly = decided(app, in_program, f"{COPAY}-PARTLY", n=1)
+    become(client, "billing", paid)
+    page = client.get(f"/team/claims/{paid.id}")
+    assert "the insurer takes back the $100 it paid" in text(page)
+    response = client.post(f"/team/claims/{paid.id}/void", data={
+        **form_of(page, f"/team/claims/{paid.id}/void"), "reason": "Never held",
+        "confirm": "y"})
+    assert response.status_code == 303
+    void = ClaimAction.get(ClaimAction.claim == paid.id).new_claim
+    assert (void.frequency_code, void.status) == ("8", "ready")
+    page = client.get(f"/team/claims/{partly.id}")
+    assert "<strong>$15</strong> is written off" in page.get_data(as_text=True)
+    response = client.post(f"/team/claims/{partly.id}/write-off", data={
+        **form_of(page, f"/team/claims/{partly.id}/write-off"), "reason": "Contract rate",
+        "confirm": "y"})
+    assert response.status_code == 303
+    action = ClaimAction.get(ClaimAction.claim == partly.id)
+    assert (action.kind, action.written_off_cents, action.made_by.roles) == (
+        "written_off", 1500, "billing")
+    shown = text(client.get(f"/team/claims/{partly.id}"))
+    assert "Written off: $15 (charge $125 − insurer paid $85 − client's share $25)" in shown
+    assert "No claims match" in text(client.get("/team/claims"))
+
+
+@pytest.mark.parametrize("endpoint", ["void", "write-off"])
+@pytest.mark.parametrize("field,value", [("reason", ""), ("reason", "A" * 1001),
+                                         ("reason", "\x00"), ("reason", "\u202e"),
+                                         ("form_key", ""), ("form_key", "\u0661" * 32),
+                                         ("form_key", "x" * 5000), ("confirm", None)])
+def test_void_and_write_off_refuse_bad_input_whole(app, client, in_program, sandbox, later,
+                                                   endpoint, field, value):
+    claim = decided(app, in_program, f"{COPAY}-PARTLY")
+    become(client, "billing", claim)
+    page = client.get(f"/team/claims/{claim.id}")
+    values = {**form_of(page, f"/team/claims/{claim.id}/{endpoint}"),
+              "reason": "Typed reason", "confirm": "y"}
+    if value is None:
+        del values[field]
+    else:
+        values[field] = value
+    response = client.post(f"/team/claims/{claim.id}/{endpoint}", data=values)
+    assert 400 <= response.status_code < 500
+    assert ClaimAction.select().count() == 0 and Claim.select().count() == 1
+    if field != "reason":
+        assert "Typed reason" in response.get_data(as_text=True)
