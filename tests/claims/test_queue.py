@@ -2,18 +2,22 @@
 claims it makes valid 837Ps (pyx12) that the submit job sends, and the sandbox answering
 them as a payer would: a corrected claim paid, a replacement paid while the claim it
 replaces is reversed, a void taking the payment back."""
+import dataclasses
+
 import pytest
 
 from alma.accounts.models import User
 from alma.audit import AuditEvent
-from alma.claims import claim_json, queue, sessions
+from alma.claims import claim_json, queue, sessions, x12
 from alma.claims.models import Claim
 from alma.claims.queue_models import ClaimAction, PayerFilingLimit
-from alma.claims.remittance_models import ClaimPayment, ProviderAdjustment
+from alma.claims.remittance_models import ClaimPayment, ClearinghouseReport, ProviderAdjustment
+from alma.claims.sandbox import Sandbox
 from alma.claims.x12_validation import validate
 from alma.network.models import ProgramClient
 from tests.claims.helpers import fresh, logged_claim
 from tests.claims.queue_helpers import COPAY, corrections, decided, key, run_clearinghouse
+from tests.claims.test_x12 import make_claim
 
 
 @pytest.fixture
@@ -189,3 +193,41 @@ def test_the_provider_sees_each_claim_in_words(app, in_program, sandbox, later, 
     queue.void(paid.id, key(), "never held", billing)
     words = {v.id: v.claim_words for v in sessions.visits(in_program)}
     assert words[paid.visit_id].startswith("A void asking the insurer to take back claim")
+
+
+def test_every_answer_to_replacements_and_voids_passes_pyx12(app, in_program, sandbox, later,
+                                                             billing):
+    paid = decided(app, in_program, COPAY)
+    denied = decided(app, in_program, f"{COPAY}-DENIED", n=1)
+    queue.void(paid.id, key(), "never held", billing)
+    with pytest.raises(queue.QueueProblem, match="already has that member ID"):
+        queue.correct_and_resubmit(denied.id, key(), "typo",
+                                   corrections(denied, member_id=COPAY), billing)
+    queue.correct_and_resubmit(denied.id, key(), "typo", corrections(
+        denied, member_id=f"{COPAY}-COINSURANCE"), billing)
+    run_clearinghouse(polls=3)
+    reports = list(ClearinghouseReport.select())
+    # 999, 277CA and 835 for each first claim; 999 and 277CA for the void and the
+    # replacement, and one 835 answering both (a reversal and a payment)
+    assert len(reports) == 11 and {r.outcome for r in reports} == {"applied"}
+    assert all(validate(r.x12) == [] for r in reports if r.kind == "835")
+
+
+def test_a_replacement_naming_no_decided_claim_is_rejected_at_the_front_door(sandbox):
+    accumulators = {}
+    claim = {"frequency": "7", "replaces": "SB9999999999", "member_id": COPAY,
+             "charge_cents": 12500}
+    state = {"submissions": {}, "accumulators": accumulators}
+    assert Sandbox._decide(state, claim) == {"rejection": ["A7", "21", "PR"]}
+    assert Sandbox._decide(state, {**claim, "frequency": "8"}) == {
+        "rejection": ["A7", "21", "PR"]}
+
+
+@pytest.mark.parametrize("frequency,number,problem", [
+    ("7", "", "payer_claim_number: is empty"), ("8", "SB 1", "not a usable identifier"),
+    ("1", "SB1", "an original claim names no earlier claim"), ("9", "", "must be 1, 7 or 8")])
+def test_a_replacement_or_void_must_name_the_claim_it_acts_on(frequency, number, problem):
+    data = dataclasses.replace(make_claim(), frequency_code=frequency,
+                               payer_claim_number=number)
+    with pytest.raises(x12.ClaimDataProblem, match=problem):
+        x12.claim_837p(data)
