@@ -279,3 +279,16 @@ def test_void_and_write_off_refuse_bad_input_whole(app, client, in_program, sand
     assert ClaimAction.select().count() == 0 and Claim.select().count() == 1
     if field != "reason":
         assert "Typed reason" in response.get_data(as_text=True)
+
+
+def test_the_queue_pages_oldest_first(app, client, in_program, sandbox, later, monkeypatch):
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    first = decided(app, in_program, f"{COPAY}-DENIED")
+    second = decided(app, in_program, f"{COPAY}-REJECTED", n=1)
+    become(client, "billing", first)
+    one = text(client.get("/team/claims"))
+    assert first.patient_control_number in one and second.patient_control_number not in one
+    assert "page 1 of 2" in one and "Next" in one
+    two = text(client.get("/team/claims?state=needs_action&page=2"))
+    assert second.patient_control_number in two and "Previous" in two
+    assert "No claims match" in text(client.get("/team/claims?page=3"))
