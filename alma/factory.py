@@ -14,6 +14,7 @@ from alma.billing.views import bp as billing_bp
 from alma.billing_desk import money as _desk_money  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk import refunds as _desk_refunds  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk.views import bp as desk_bp
+from alma.claims.queue_views import bp as claims_queue_bp
 from alma.claims.reconcile_views import bp as reconcile_bp
 from alma.claims.views import bp as claims_bp
 from alma.config import ConfigError, check_can_serve, from_environment
@@ -83,6 +84,7 @@ def create_app(config=None):
     app.register_blueprint(claims_bp)
     app.register_blueprint(reconcile_bp)
     app.register_blueprint(payouts_bp)
+    app.register_blueprint(claims_queue_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
     cli.refuse_without_database(app)

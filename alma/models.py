@@ -6,6 +6,7 @@ from alma.benefits.outcomes import MODELS as OUTCOME_MODELS
 from alma.billing.models import MODELS as BILLING_MODELS
 from alma.billing.transfers import MODELS as TRANSFER_MODELS
 from alma.claims.models import MODELS as CLAIM_MODELS
+from alma.claims.queue_models import MODELS as CLAIM_QUEUE_MODELS
 from alma.claims.reconcile_models import MODELS as RECONCILE_MODELS
 from alma.claims.remittance_models import MODELS as REMITTANCE_MODELS
 from alma.consultations.models import MODELS as CONSULTATION_MODELS
@@ -22,4 +23,4 @@ ALL_MODELS = [*NETWORK_MODELS, *DIRECTORY_MODELS, *MAIL_MODELS, *ACCOUNT_MODELS,
               *CONSULTATION_MODELS, *AUDIT_MODELS, *MATCHING_MODELS, *MEMBERSHIP_MODELS,
               *BILLING_MODELS, *PROGRAM_MODELS, *BENEFIT_MODELS, *CLAIM_MODELS,
               *REMITTANCE_MODELS, *GEO_MODELS, *OUTCOME_MODELS, *RECONCILE_MODELS,
-              *TRANSFER_MODELS, *PAYOUT_MODELS]
+              *TRANSFER_MODELS, *PAYOUT_MODELS, *CLAIM_QUEUE_MODELS]

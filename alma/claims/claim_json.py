@@ -2,8 +2,9 @@
 shape, which Stedi's `…/professionalclaims/v3/submission` takes), read field for field from
 the 837P we wrote and pyx12 validated: both always say the same thing.
 
-Field names follow Stedi's published documentation as of this writing; the frequency 7/8
-reference (REF*F8) isn't written yet (item 4 of issue 12 needs it).
+Field names follow Stedi's published documentation as of this writing; a replacement (7) or
+void (8) carries the payer's claim number (REF*F8) as claimSupplementalInformation's
+claimControlNumber, as the CHC v3 shape names it.
 """
 from alma.claims.x12read import segments
 
@@ -36,6 +37,8 @@ def from_837p(text):
         elif key == "NM1":
             last_entity = segment.get(1)
             found[("NM1", last_entity)] = segment
+        elif key == "REF" and segment.get(1) == "F8":
+            found["F8"] = segment
         elif key in ("N3", "N4", "PER", "REF", "DMG", "PRV"):
             found.setdefault((key, last_entity), segment)
         else:
@@ -47,7 +50,7 @@ def from_837p(text):
     claim, line = found["CLM"], found["SV1"]
     place, _, frequency = claim.parts(5)
     procedure = line.parts(1)
-    return {
+    body = {
         "controlNumber": isa.get(13),
         "tradingPartnerServiceId": payer.get(9),
         "tradingPartnerName": payer.get(3),
@@ -93,3 +96,7 @@ def from_837p(text):
                         "diagnosisCodePointers": line.parts(7)}}}],
         },
     }
+    if "F8" in found:
+        body["claimInformation"]["claimSupplementalInformation"] = {
+            "claimControlNumber": found["F8"].get(2)}
+    return body

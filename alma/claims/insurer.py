@@ -121,7 +121,10 @@ def _terms_left(check, program_client):
         Claim.select(fn.COALESCE(fn.SUM(Claim.deductible_cents), 0),
                      fn.COALESCE(fn.SUM(Claim.patient_share_cents), 0))
         .join(Visit).where((Visit.program_client == program_client.id)
-                           & (Visit.eligibility_check == check.id)).tuples().get())
+                           & (Visit.eligibility_check == check.id)
+                           # one estimate per visit: a later claim for it (corrected,
+                           # replacement, void) is the same session, not more spending
+                           & Claim.replaces.is_null()).tuples().get())
     terms = Terms.of(check)
 
     def less(left, used):

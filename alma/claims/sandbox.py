@@ -4,6 +4,9 @@ payer would, with a 999 and a 277CA at once and 835s on later polls; no insurer 
 What the payer decides depends on the member ID alone (TEST_MEMBERS, shown on
 /practice/sessions in development). The member IDs with a suffix after ALMA-ACTIVE-COPAY
 are, for benefit checks, that plan ($25 copay); the suffix says what the claim meets.
+A replacement (frequency 7) is decided afresh on its member ID and takes back, on the same
+835, what the claim it names (REF*F8, the payer's CLP07) was paid; a void (8) only takes it
+back; either naming no claim the payer decided is rejected (A7:21).
 
 It keeps its own state, as a clearinghouse keeps its own database: in memory, or in a JSON
 file (the in-process default keeps it in the instance folder, so every process of the site
@@ -118,6 +121,9 @@ def _facts(body, number):
             "procedure": ":".join([service["procedureCode"], *service["procedureModifiers"]]),
             "charge_cents": x12read.cents(info["claimChargeAmount"]),
             "control_number": str(int(body["controlNumber"])),
+            "frequency": info.get("claimFrequencyCode") or "1",
+            "replaces": (info.get("claimSupplementalInformation") or {}).get(
+                "claimControlNumber", ""),
             "payer_claim_number": f"{PAYER_CLAIM_PREFIX}{number:010d}"}
 
 
@@ -176,8 +182,7 @@ class Sandbox:
                 return 400, {"errors": [{"code": "33", "description": "The claim is "
                                          "missing required fields.",
                                          "followupAction": "Please Correct and Resubmit"}]}
-            decision = decide(claim["member_id"], claim["charge_cents"],
-                              state["accumulators"])
+            decision = self._decide(state, claim)
             decision["payer_claim_number"] = claim["payer_claim_number"]
             response = {"status": "SUCCESS", "controlNumber": body["controlNumber"],
                         "tradingPartnerServiceId": claim["payer_id"],
@@ -192,6 +197,26 @@ class Sandbox:
                                                           decision.get("rejection")))
             return 200, response
 
+    @staticmethod
+    def _decide(state, claim):
+        """A replacement (7) is decided afresh (on its member ID), and takes back whatever
+        the claim it replaces was paid; a void (8) only takes it back. Either must name a
+        claim of ours the payer decided (its CLP07 in REF*F8), or the front door rejects it
+        (A7:21)."""
+        if claim["frequency"] not in ("7", "8"):
+            return decide(claim["member_id"], claim["charge_cents"], state["accumulators"])
+        original = next((key for key, each in state["submissions"].items()
+                         if each["decision"].get("payer_claim_number") == claim["replaces"]
+                         and each["stage"] == 1), None)
+        if original is None:
+            return {"rejection": ["A7", "21", "PR"]}
+        if claim["frequency"] == "8":
+            return {"takes_back": original, "reverse": False}
+        decision = decide(claim["member_id"], claim["charge_cents"], state["accumulators"])
+        if "rejection" not in decision:
+            decision["takes_back"] = original
+        return decision
+
     def _add(self, state, kind, x12):
         state["reports"].append({"id": f"sandbox-{len(state['reports']) + 1:08d}",
                                  "kind": kind, "x12": x12})
@@ -200,11 +225,13 @@ class Sandbox:
     def _adjudicate(self, state):
         """Write the 835s now due: one per payer, for every claim it decided by this poll."""
         due = {}
-        for each in state["submissions"].values():
+        for each in list(state["submissions"].values()):
             decision, age = each["decision"], state["polls"] - each["poll"]
             if "rejection" in decision:
                 continue
-            if each["stage"] == 0 and age >= 2:
+            if each["stage"] == 0 and age >= 2 and "takes_back" in decision:
+                self._take_back(state, each, due)
+            elif each["stage"] == 0 and age >= 2:
                 due.setdefault(each["claim"]["payer_id"], []).append((each, 1))
             elif each["stage"] == 1 and age >= 3 and decision["reverse"]:
                 due.setdefault(each["claim"]["payer_id"], []).append((each, -1))
@@ -224,6 +251,21 @@ class Sandbox:
                 f"SB835{control:07d}", control, utcnow(), carried))
             for each, sign in entries:
                 each["stage"] = 1 if sign > 0 else 2
+
+    @staticmethod
+    def _take_back(state, each, due):
+        """A replacement or void: the claim it acts on is reversed on the same 835 (when
+        it had been paid anything), and a replacement is paid as decided; a void has no
+        payment of its own (stage 2 at once)."""
+        original = state["submissions"][each["decision"]["takes_back"]]
+        entries = due.setdefault(each["claim"]["payer_id"], [])
+        if original["stage"] == 1 and original["decision"]["paid_cents"]:
+            entries.append((original, -1))
+        original["stage"] = 2  # taken back once, whatever else names it
+        if "status" in each["decision"]:
+            entries.append((each, 1))
+        else:
+            each["stage"] = 2
 
     def poll(self, page_token=""):
         """(reports after `page_token`, the next token): each report {id, kind, x12}."""

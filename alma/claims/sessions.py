@@ -11,6 +11,7 @@ from alma.benefits.models import CPT_CODES
 from alma.billing import service as billing
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS, bill_insurer
 from alma.claims.models import ATTENDED, LATE_CANCEL, NO_SHOW, Claim, Visit
+from alma.claims.queue_models import ClaimAction, provider_words
 from alma.clock import today, utcnow
 from alma.db import db, is_postgres
 from alma.network.models import Payer, ProgramClient
@@ -103,7 +104,8 @@ def _provider_fee(visit, provider, program_client, charge_fee):
 
 
 def visits(provider, limit=100):
-    """The provider's latest visits, each with `.claim`: its latest claim, or None."""
+    """The provider's latest visits, each with `.claim`: its latest claim, or None, and
+    `.claim_words`: what the billing team did about it, in words."""
     rows = list(Visit.select(Visit, ProgramClient).join(ProgramClient)
                 .where(Visit.provider == provider.id)
                 .order_by(Visit.held_on.desc(), Visit.id.desc()).limit(limit))
@@ -111,6 +113,10 @@ def visits(provider, limit=100):
     for claim in (Claim.select().where(Claim.visit.in_([v.id for v in rows]))
                   .order_by(Claim.id)):
         latest[claim.visit_id] = claim
+    actions = {a.claim_id: a for a in ClaimAction.select().where(
+        ClaimAction.claim.in_([c.id for c in latest.values()]))}
     for visit in rows:
         visit.claim = latest.get(visit.id)
+        visit.claim_words = visit.claim and provider_words(visit.claim,
+                                                           actions.get(visit.claim.id))
     return rows

@@ -92,6 +92,8 @@ class ClaimData:
     submitter_id: str = ""            # ISA06/GS02/1000A NM109; default: the group's EIN digits
     receiver_id: str = ""             # ISA08/GS03/1000B NM109; default: payer_id
     group_taxonomy: str = ""          # 2000A PRV03; default: provider_taxonomy
+    frequency_code: str = "1"         # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str = ""      # REF*F8, the payer's CLP07: required for 7 and 8
 
 
 def money(cents):
@@ -185,6 +187,7 @@ def claim_837p(data: ClaimData) -> str:
     filing = fields.filing_code(data)
     charge = fields.positive_int(data, "charge_cents", 99_999_999_99)
     units = fields.positive_int(data, "units", 9999)
+    frequency, original = fields.frequency(data)
 
     control = f"{icn:09d}"
     yymmdd, ccyymmdd, hhmm = (created.strftime("%y%m%d"), created.strftime("%Y%m%d"),
@@ -213,7 +216,9 @@ def claim_837p(data: ClaimData) -> str:
         ["DMG", "D8", birth.strftime("%Y%m%d"), gender],
         payer.nm1(),
         # 2300 claim
-        ["CLM", claim_id, money(charge), "", "", [pos, "B", "1"], "Y", "A", "Y", "Y"],
+        ["CLM", claim_id, money(charge), "", "", [pos, "B", frequency], "Y", "A", "Y", "Y"],
+        # A replacement or void names the claim it acts on by the payer's number for it.
+        *([["REF", "F8", original]] if original else []),
         ["HI", ["ABK", diagnosis]],
         # 2310B rendering provider
         rendering.nm1(),

@@ -174,3 +174,16 @@ def filing_code(data):
     if code not in CLAIM_FILING_CODES:
         raise problem("claim_filing_code", f"{data.claim_filing_code!r} is not an SBR09 code")
     return code
+
+
+def frequency(data):
+    """(CLM05-3, the payer's claim number for REF*F8): a replacement (7) or a void (8)
+    must name the claim it acts on; an original (1) names none."""
+    code = str(data.frequency_code or "").strip()
+    if code not in ("1", "7", "8"):
+        raise problem("frequency_code", f"{data.frequency_code!r} must be 1, 7 or 8")
+    if code == "1":
+        if data.payer_claim_number:
+            raise problem("payer_claim_number", "an original claim names no earlier claim")
+        return code, ""
+    return code, identifier(data, "payer_claim_number", 50)
