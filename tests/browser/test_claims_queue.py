@@ -11,11 +11,7 @@ from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.claims import sessions
 from alma.claims.clearinghouse import local_sandbox
-from alma.claims.models import Claim, SubmissionBatch
-from alma.claims.queue_models import ClaimAction
-from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
-                                           ClearinghouseCursor, ClearinghouseReport,
-                                           ProviderAdjustment, Remittance, ServiceLinePayment)
+from alma.claims.models import Claim
 from alma.clock import today
 from tests import factories
 from tests.browser.support import assert_accessible, in_app
@@ -26,15 +22,6 @@ PASSWORD = "a long and memorable passphrase"
 BEA = "bea.billing@alma.example"
 PIA = "pia.provider@example.com"
 DENIED = "ALMA-ACTIVE-COPAY-DENIED"
-
-
-def _forget_claims():
-    """What this module committed about claims, each before what it refers to."""
-    for model in (ClaimAction, Adjustment, ServiceLinePayment, ClaimPayment,
-                  ProviderAdjustment, Remittance, ClaimEvent, ClearinghouseReport,
-                  ClearinghouseCursor, SubmissionBatch):
-        model.delete().execute()
-    Claim.update(replaces=None).execute()
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +48,7 @@ def denied_claim(app, live_server):
         run_clearinghouse(polls=2)
         return Claim.get(Claim.visit == visit)
     claim = in_app(app, make)
-    yield claim
-    in_app(app, _forget_claims)
+    yield claim  # the browser suite's clean-up deletes what this module committed
     local_sandbox(app).reset()
 
 

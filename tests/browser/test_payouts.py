@@ -10,18 +10,12 @@ from playwright.sync_api import expect
 from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.benefits import checks
-from alma.billing.transfers import LocalTransfer
 from alma.claims import jobs as claim_jobs
 from alma.claims.clearinghouse import local_sandbox
-from alma.claims.models import Claim, SubmissionBatch, Visit
-from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
-                                           ClearinghouseCursor, ClearinghouseReport,
-                                           ProviderAdjustment, Remittance, ServiceLinePayment,
-                                           UnmatchedClaimPayment)
+from alma.claims.models import Claim
 from alma.clock import today, utcnow
-from alma.db import db as database
 from alma.payouts import statements
-from alma.payouts.models import PayoutLine, PayoutStatement
+from alma.payouts.models import PayoutLine
 from tests import factories
 from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 from tests.program.helpers import approve_all, enrol, move_in
@@ -29,16 +23,6 @@ from tests.program.helpers import approve_all, enrol, move_in
 PASSWORD = "a long and memorable passphrase"
 PIA = "pia.payee@example.org"
 BILL = "bill.ing@alma.example"
-
-
-def _forget_payouts():
-    """What this module committed beyond the directory conftest's list."""
-    with database.atomic():
-        for model in (PayoutLine, PayoutStatement, LocalTransfer, Adjustment,
-                      ServiceLinePayment, ClaimPayment, ProviderAdjustment,
-                      UnmatchedClaimPayment, Remittance, ClaimEvent, ClearinghouseReport,
-                      ClearinghouseCursor, Claim, Visit, SubmissionBatch):
-            model.delete().execute()
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +41,8 @@ def pia(app, live_server):
             checks.check_for_program_client(client)  # a week before the session
         return provider
     local_sandbox(app).reset()
-    yield in_app(app, make)
+    yield in_app(app, make)  # the browser suite's clean-up deletes what this committed
     local_sandbox(app).reset()
-    in_app(app, _forget_payouts)
 
 
 def sign_in(page, email):

@@ -10,18 +10,11 @@ from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.benefits import checks
 from alma.benefits.models import EligibilityCheck
-from alma.benefits.outcomes import EstimateOutcome
 from alma.billing.gateways import LocalGateway
 from alma.claims import jobs, sessions
 from alma.claims.clearinghouse import local_sandbox
-from alma.claims.models import Claim, SubmissionBatch
-from alma.claims.reconcile_models import ReconciledMoney, ShareReconciliation
-from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
-                                           ClearinghouseCursor, ClearinghouseReport,
-                                           ProviderAdjustment, Remittance, ServiceLinePayment,
-                                           UnmatchedClaimPayment)
+from alma.claims.reconcile_models import ShareReconciliation
 from alma.clock import today
-from alma.db import db as database
 from tests import factories
 from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 from tests.program.helpers import approve_all, enrol, move_in
@@ -53,22 +46,8 @@ def raised(app, live_server):
             jobs.poll_reports()
         return ShareReconciliation.get().id
     in_app(app, lambda: local_sandbox(app).reset())
-    yield in_app(app, make)
-    in_app(app, _forget_the_claims_trail)
+    yield in_app(app, make)  # the browser suite's clean-up deletes what this committed
     in_app(app, lambda: local_sandbox(app).reset())
-
-
-def _forget_the_claims_trail():
-    """What this module committed that the browser suite's own clean-up doesn't know of
-    (it deletes claims, visits, invoices and people afterwards)."""
-    with database.atomic():
-        for model in (ReconciledMoney, ShareReconciliation, EstimateOutcome, Adjustment,
-                      ServiceLinePayment, ClaimPayment, ProviderAdjustment,
-                      UnmatchedClaimPayment, Remittance, ClaimEvent, ClearinghouseReport,
-                      ClearinghouseCursor):
-            model.delete().execute()
-        Claim.update(batch=None).execute()
-        SubmissionBatch.delete().execute()
 
 
 def test_billing_approves_and_the_client_reads_why_and_pays(
