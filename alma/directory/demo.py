@@ -16,6 +16,7 @@ from psycopg2.extras import execute_values
 from stdnum import luhn
 
 from alma import geo
+from alma.clock import today
 from alma.db import db, is_postgres
 from alma.directory import honesty, service
 from alma.directory.models import Listing
@@ -276,7 +277,7 @@ LICENSE_FIELDS = [License.provider, License.state, License.license_type, License
 
 def seed(count, random_seed=2026, on=None, chunk=5000, progress=None):
     """Replace the directory with `count` generated providers."""
-    on = on or datetime.date.today()
+    on = on or today()  # the app's day (UTC), so seeding and the listings agree
     with db.atomic():
         _clear()
         _launch_demo_states(on)

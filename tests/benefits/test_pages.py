@@ -8,6 +8,7 @@ import time_machine
 
 from alma.benefits import checks, sandbox
 from alma.benefits.models import EligibilityCheck
+from alma.clock import utcnow
 from alma.network.models import NetworkParticipation
 from tests import factories
 from tests.conftest import csrf_token_from
@@ -161,7 +162,7 @@ def test_benefit_checks_are_rate_limited_per_address(db, make_app):
 def test_a_visitors_check_is_forgotten_after_90_days(client, db):
     post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
     assert checks.forget_visitor_checks() == 0
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=91)):
+    with time_machine.travel(utcnow() + datetime.timedelta(days=91)):
         assert checks.forget_visitor_checks() == 1
         assert client.get("/benefits/result").status_code == 303
     assert EligibilityCheck.select().count() == 0

@@ -15,6 +15,7 @@ from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.benefits.models import EligibilityCheck
 from alma.billing.gateways import LocalGateway
+from alma.clock import today
 from alma.program import credentialing, opting_out
 from tests import factories
 from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
@@ -23,7 +24,7 @@ PASSWORD = "a long and memorable passphrase"
 NORA = "nora.insured@example.org"
 SAM = "sam.rivera@example.org"
 CASEY = "casey.credentialing@alma.example"
-TODAY = datetime.date.today()
+TODAY = today()  # the app's day (UTC), moved by --clock like the server's
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from alma.accounts import passwords
 from alma.accounts.models import User
 from alma.billing.gateways import LocalGateway
+from alma.clock import today
 from alma.membership import fees
 from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
 from tests.factories import npi_for
@@ -106,7 +107,7 @@ def test_a_therapist_joins_lists_pays_pauses_and_leaves(
     team.get_by_role("link", name="Robin Okafor").click()
     expect(team.locator("main")).to_contain_text("Interested")
     team.get_by_label("Expiry of LMFT CA").fill(
-        (datetime.date.today() + datetime.timedelta(days=400)).isoformat())
+        (today() + datetime.timedelta(days=400)).isoformat())
     assert_accessible(team)
     team.get_by_role("button", name="Approve: make the account and a draft listing").click()
     expect(team.locator(".flash")).to_contain_text("Approved: Robin Okafor")

@@ -59,7 +59,7 @@ def test_a_paid_session_shows_as_coming_then_on_the_next_statement(
     sign_in(page, PIA)
     page.goto("/practice/sessions")
     page.get_by_label("Client").select_option(label="Sam Rivera (UnitedHealthcare)")
-    page.get_by_label("Date of the session").fill(datetime.date.today().isoformat())
+    page.get_by_label("Date of the session").fill(today().isoformat())
     page.get_by_label("By telehealth").check()
     page.get_by_role("button", name="Log session").click()
     expect(page.locator(".flash")).to_contain_text("Claim for $125 made")
@@ -75,7 +75,7 @@ def test_a_paid_session_shows_as_coming_then_on_the_next_statement(
     expect(page.locator("main")).to_contain_text("Paid")
 
     page.get_by_role("link", name="Payouts").click()
-    start, end = statements.period_of(datetime.date.today())
+    start, end = statements.period_of(today())
     pay_on = statements.pay_day(end)
     coming = page.locator("section", has_text="Coming on")
     expect(coming).to_contain_text(f"Coming on {pay_on:%B} {pay_on.day}, {pay_on.year}")

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from alma.benefits.models import EligibilityCheck
-from alma.clock import today
+from alma.clock import today, utcnow
 from alma.directory.models import Listing
 from alma.mail.models import OutboundEmail
 from alma.network import group
@@ -144,7 +144,7 @@ def test_the_worker_keeps_program_clients_checked(app, in_program):
     program_client = move_in(in_program)
     assert clients.recheck_program_clients() == 1
     assert clients.recheck_program_clients() == 0
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=26)):
+    with time_machine.travel(utcnow() + datetime.timedelta(days=26)):
         assert clients.recheck_program_clients() == 1
     assert EligibilityCheck.select().where(
         EligibilityCheck.program_client == program_client.id).count() == 2
