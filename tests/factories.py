@@ -11,9 +11,6 @@ from alma.network.models import (Language, License, Modality, NetworkParticipati
                                  Provider, ProviderLanguage, ProviderModality, ProviderSpecialty,
                                  ServiceState, Specialty)
 
-# The day the tests were collected on, for parameters written at import time; builders
-# read the clock when they are called, so a test that moves the clock gets rows of its day.
-TODAY = today()
 _sequence = itertools.count(1)
 
 

@@ -24,7 +24,6 @@ PASSWORD = "a long and memorable passphrase"
 NORA = "nora.insured@example.org"
 SAM = "sam.rivera@example.org"
 CASEY = "casey.credentialing@alma.example"
-TODAY = today()  # the app's day (UTC), moved by --clock like the server's
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +57,10 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     expect(nora.locator("main")).to_contain_text("No fee: it's included with your membership")
     nora.get_by_label("CAQH ProView ID").fill("12345678")
     nora.get_by_label("Date you last attested in CAQH").fill(
-        (TODAY - datetime.timedelta(days=20)).isoformat())
+        (today() - datetime.timedelta(days=20)).isoformat())
     nora.get_by_label("Malpractice insurance carrier").fill("CPH & Associates")
     nora.get_by_label("Malpractice cover ends on").fill(
-        (TODAY + datetime.timedelta(days=300)).isoformat())
+        (today() + datetime.timedelta(days=300)).isoformat())
     nora.get_by_role("button", name="Enrol, free").click()
     expect(nora.locator(".problems")).to_contain_text("confirm the attestation")
     expect(nora.get_by_label("Malpractice insurance carrier")).to_have_value("CPH & Associates")
@@ -82,7 +81,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
         team.get_by_label(label).check()
     team.get_by_role("button", name="Save checklist").click()
     expect(team.locator(".flash")).to_contain_text("Checklist saved")
-    team.get_by_label("In network from").fill(TODAY.isoformat())
+    team.get_by_label("In network from").fill(today().isoformat())
     assert_accessible(team)
     team.get_by_role("button", name="Approve").click()
     expect(team.locator(".flash")).to_contain_text("in network with Optum")
@@ -139,7 +138,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     in_app(app, a_week_ago)
     nora.goto("/practice/sessions")
     nora.get_by_label("Client").select_option(label="Sam Rivera (UnitedHealthcare)")
-    nora.get_by_label("Date of the session").fill(TODAY.isoformat())
+    nora.get_by_label("Date of the session").fill(today().isoformat())
     nora.get_by_label("By telehealth").check()
     nora.get_by_role("button", name="Log session").click()
     expect(nora.locator(".flash")).to_contain_text("the client was invoiced $25 (copay)")
@@ -163,7 +162,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     # Nora opts out: the page says when, and that nothing changes until then.
     nora.goto("/practice/insurance")
     nora.get_by_role("button", name="See what leaving means").click()
-    effective = TODAY + datetime.timedelta(days=30)
+    effective = today() + datetime.timedelta(days=30)
     expect(nora.locator("main")).to_contain_text(f"{effective:%B} {effective.day}, "
                                                  f"{effective.year}")
     expect(nora.locator("main")).to_contain_text("Until then nothing changes")

@@ -4,11 +4,11 @@ import datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from alma.clock import today
 from alma.directory import criteria, query, service
 from alma.network import vocab
 from alma.network.models import License, NetworkParticipation
 from tests import factories
-from tests.factories import TODAY
 
 
 def found(**args):
@@ -41,11 +41,11 @@ def test_it_shows_only_in_network_providers_for_a_payer(network):
     factories.provider(payers=("cigna",))
     ended = factories.provider(payers=())
     NetworkParticipation.create(provider=ended, payer=factories.payer("aetna"), via="group",
-                                starts_on=TODAY - datetime.timedelta(days=300),
-                                ends_on=TODAY - datetime.timedelta(days=1))
+                                starts_on=today() - datetime.timedelta(days=300),
+                                ends_on=today() - datetime.timedelta(days=1))
     future = factories.provider()
     NetworkParticipation.create(provider=future, payer=factories.payer("aetna"),
-                                via="individual", starts_on=TODAY + datetime.timedelta(days=5))
+                                via="individual", starts_on=today() + datetime.timedelta(days=5))
     assert found(payment="aetna") == [aetna.id]
 
 
@@ -178,11 +178,11 @@ def test_it_finds_the_same_however_sqlite_plans_the_words(network, monkeypatch, 
 def test_it_shows_only_credentials_the_provider_may_practise_under(network):
     p = factories.provider(state="CA", license_type="LMFT", extra_states=("NY",))
     License.create(provider=p, state="TX", license_type="PhD", number="PhD-TX-1", level="full",
-                   expires_on=TODAY + datetime.timedelta(days=90))
+                   expires_on=today() + datetime.timedelta(days=90))
     License.create(provider=p, state="NY", license_type="LPC", number="LPC-NY-1", level="full",
-                   expires_on=TODAY - datetime.timedelta(days=1))
+                   expires_on=today() - datetime.timedelta(days=1))
     License.create(provider=p, state="CA", license_type="LMSW", number="LMSW-CA-1",
-                   level="pre_licensed", expires_on=TODAY + datetime.timedelta(days=90))
+                   level="pre_licensed", expires_on=today() + datetime.timedelta(days=90))
     service.reindex([p.id])
     parsed = criteria.parse(MultiDict({"state": "CA"}), vocab.current())
     (result,) = service.search(parsed).results
