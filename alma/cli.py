@@ -12,11 +12,13 @@ from alma.accounts import service as accounts
 from alma.config import ConfigError, check_database
 from alma.consultations import service as consultations
 from alma.db import db
+from alma.demo import seed as roles
 from alma.directory import demo
 from alma.directory import service as directory
 from alma.directory.service import UnknownState
 from alma.mail import delivery
 from alma.mail.models import FAILED, OutboundEmail
+from alma.models import ALL_MODELS
 from alma.network.models import Provider, ServiceState
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -76,10 +78,16 @@ def seed_command(count, random_seed, if_empty, in_production):
         click.echo("Providers exist already; leaving the demo data as it is.")
         return
     started = time.perf_counter()
+    roles.clear(ALL_MODELS)  # the people below refer to the providers made again
     summary = demo.seed(count, random_seed, progress=click.echo)
+    made = roles.seed()
     click.echo(f"Seeded {summary['providers']:,} providers ({summary['listings']:,} listings) "
                f"in {time.perf_counter() - started:.1f}s; the network operates in "
                f"{', '.join(summary['operating_states'])}.")
+    click.echo(f"Demo of every role: {made['team']} team members, {made['members']} members, "
+               f"{made['program_clients']} program clients, {made['claims']} claims, "
+               f"{made['applications']} applications, {made['consultations']} consultation "
+               f"requests, {made['matches']} match requests. Be any of them at /dev.")
 
 
 directory_cli = AppGroup("directory", help="The public directory.")
