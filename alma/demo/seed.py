@@ -58,9 +58,9 @@ def seed(on=None):
     personas = {key: _become(chosen.pop(0), *PROVIDERS[key]) for key in (IN_PROGRAM, MEMBER)}
     with db.atomic():
         _member(personas[IN_PROGRAM], on, months=4, leave_unpaid=0, starts_days_ago=3)
-        _member(personas[MEMBER], on, months=3, leave_unpaid=2, starts_days_ago=10)
+        _member(personas[MEMBER], on, months=3, leave_unpaid=1, starts_days_ago=10)
         for provider in chosen:
-            _member(provider, on, months=2, leave_unpaid=1, starts_days_ago=20)
+            _member(provider, on, months=2, leave_unpaid=1, starts_days_ago=4)
     counts = program.seed(personas[IN_PROGRAM], chosen[:4], team["credentialing"], on)
     with db.atomic():
         counts["applications"] = _applications(team["growth"], on)
