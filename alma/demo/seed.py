@@ -19,11 +19,11 @@ from alma.billing.models import Invoice
 from alma.clock import today, utcnow
 from alma.consultations import service as consultations
 from alma.db import db
-from alma.geo import ZipCode
 from alma.demo import program
 from alma.demo.people import CLIENT_EMAIL, IN_PROGRAM, MEMBER, PROVIDERS, TEAM
 from alma.directory import service as directory
 from alma.directory.demo import OPERATING_STATES
+from alma.geo import ZipCode
 from alma.matching import service as matching
 from alma.membership import fees
 from alma.membership import service as joining
