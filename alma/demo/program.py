@@ -31,7 +31,7 @@ CLIENTS = [
 ]
 # Sessions held this many days ago; claims older than SENT_BEFORE are sent and answered in
 # full, those older than ACKNOWLEDGED_BEFORE only acknowledged; the newest wait to be sent.
-HELD_DAYS_AGO = (45, 38, 17, 4)
+HELD_DAYS_AGO = (38, 17, 4)
 SENT_BEFORE = 30
 ACKNOWLEDGED_BEFORE = 10
 

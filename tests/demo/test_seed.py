@@ -108,7 +108,7 @@ def test_seed_if_empty_leaves_the_demo_alone(app, db):
         assert User.select().count() == users
         remade = runner.invoke(args=["seed", "--providers", "300"])  # everything made again
         assert remade.exit_code == 0, remade.output
-        assert User.select().count() == users and Claim.select().count() == 20
+        assert User.select().count() == users and Claim.select().count() == 15
     finally:
         local_sandbox(app).reset()
 
