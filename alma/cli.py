@@ -94,7 +94,10 @@ def seed_command(count, random_seed, if_empty, in_production):
                f"{', '.join(summary['operating_states'])}.")
     if every_role:
         started = time.perf_counter()
-        made = roles.seed()
+        try:
+            made = roles.seed()
+        except roles.DemoProblem as problem:
+            raise click.ClickException(str(problem))
         click.echo(f"Demo of every role in {time.perf_counter() - started:.1f}s: "
                    f"{made['team']} team members, {made['members']} members, "
                    f"{made['program_clients']} program clients, {made['claims']} claims, "

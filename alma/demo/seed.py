@@ -50,11 +50,18 @@ def clear(models):
             model.delete().execute()
 
 
+class DemoProblem(Exception):
+    pass
+
+
 def seed(on=None):
     """Add the team, members, applications, requests and the program; returns counts."""
     on = on or today()
     team = _team()
     chosen = _pick_providers(8, on)
+    if len(chosen) < 8:
+        raise DemoProblem("The demo of every role needs 8 listed, accepting providers with a "
+                          "full licence; seed a larger directory (--providers 100 or more).")
     personas = {key: _become(chosen.pop(0), *PROVIDERS[key]) for key in (IN_PROGRAM, MEMBER)}
     with db.atomic():
         _member(personas[IN_PROGRAM], on, months=4, leave_unpaid=0, starts_days_ago=3)
@@ -64,7 +71,7 @@ def seed(on=None):
     counts = program.seed(personas[IN_PROGRAM], chosen[:4], team["credentialing"], on)
     with db.atomic():
         counts["applications"] = _applications(team["growth"], on)
-        counts["consultations"] = _consultations(personas, chosen[4:], on)
+        counts["consultations"] = _consultations(personas)
         counts["matches"] = _matches(chosen[4], team["matching"])
     directory.reindex([p.id for p in [*personas.values(), *chosen]], on=on)
     counts["team"] = len(team)
@@ -196,7 +203,7 @@ def _ask(provider, name, email, concerns, key):
     return request
 
 
-def _consultations(personas, others, on):
+def _consultations(personas):
     member, in_program = personas[MEMBER], personas[IN_PROGRAM]
     made = [_ask(member, "Sam Rivera", CLIENT_EMAIL,
                  "Anxiety that's getting in the way at work; I'd like weekly sessions.",

@@ -128,3 +128,10 @@ def test_dev_exists_only_in_development(db, make_app, monkeypatch, env):
     if env == "test":  # production refuses this test's SQLite and host before routing
         assert built.test_client().get("/dev").status_code == 404
         assert make_app(ALMA_ENV="development").test_client().get("/dev").status_code == 200
+
+
+def test_a_directory_too_small_for_the_demo_is_refused_in_words(app_ctx):
+    demo.seed(5, 2026)
+    with pytest.raises(roles.DemoProblem, match="--providers 100"):
+        roles.seed()
+    assert not User.select().exists()
