@@ -57,11 +57,11 @@ class DemoProblem(Exception):
 def seed(on=None):
     """Add the team, members, applications, requests and the program; returns counts."""
     on = on or today()
-    team = _team()
     chosen = _pick_providers(8, on)
     if len(chosen) < 8:
         raise DemoProblem("The demo of every role needs 8 listed, accepting providers with a "
                           "full licence; seed a larger directory (--providers 100 or more).")
+    team = _team()
     personas = {key: _become(chosen.pop(0), *PROVIDERS[key]) for key in (IN_PROGRAM, MEMBER)}
     with db.atomic():
         _member(personas[IN_PROGRAM], on, months=4, leave_unpaid=0, starts_days_ago=3)
