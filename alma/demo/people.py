@@ -43,15 +43,15 @@ TEAM = [
                 "one; the claims queue at /team/claims has a rejected and a denied claim "
                 "to correct and send again."),
 ]
-TEAM_BY_KEY = {persona.key: persona for persona in TEAM}
 
 PROVIDER_TRIES = {
     IN_PROGRAM: ("A member in the insurance program, credentialed with both payers, with "
                  "program clients: log a session (a claim and the client's share are made), "
-                 "see claims paid, denied and waiting, invoices and payouts."),
+                 "see claims paid, partly paid, denied, rejected and waiting, and the invoices."),
     MEMBER: ("A member who isn't in the insurance program: answer the consultation requests "
              "in the inbox, pay the overdue membership fee, edit the listing, or enrol in "
              "the program."),
 }
 CLIENT_TRY = ("A client who asked a therapist for a consultation and the matching team for "
-              "help: see the request's status, withdraw it, or open the match request.")
+              "help: see the request's status and who else could help, or withdraw it. The "
+              "emails with their links are in /dev/mail.")
