@@ -20,6 +20,7 @@ from alma.claims.views import bp as claims_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
 from alma.consultations.views import bp as consultations_bp
+from alma.demo.views import bp as demo_bp
 from alma.directory.views import bp as directory_bp
 from alma.extensions import csrf, htmx, limiter
 from alma.mail.views import bp as dev_mail_bp
@@ -87,6 +88,7 @@ def create_app(config=None):
     app.register_blueprint(claims_queue_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
+        app.register_blueprint(demo_bp)
     cli.refuse_without_database(app)
     return app
 
