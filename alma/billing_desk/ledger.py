@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from alma.accounts.models import User
-from alma.billing.adjustments import DIRECT
 from alma.billing.models import CreditNote, Invoice, Payment, Refund
+from alma.billing.service import DIRECT
 from alma.clock import today
 
 DEFAULT_DAYS = 30
