@@ -14,6 +14,7 @@ from alma.billing.views import bp as billing_bp
 from alma.billing_desk import money as _desk_money  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk import refunds as _desk_refunds  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk.views import bp as desk_bp
+from alma.claims import money as _claims_money  # noqa: F401 (its money_moved receiver)
 from alma.claims.queue_views import bp as claims_queue_bp
 from alma.claims.reconcile_views import bp as reconcile_bp
 from alma.claims.views import bp as claims_bp
@@ -26,6 +27,7 @@ from alma.extensions import csrf, htmx, limiter
 from alma.mail.views import bp as dev_mail_bp
 from alma.matching.views import bp as matching_bp
 from alma.membership.views import bp as membership_bp
+from alma.payouts import money as _payouts_money  # noqa: F401 (its money_moved receiver)
 from alma.payouts.views import bp as payouts_bp
 from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes, on practice_bp)
 from alma.practice.views import bp as practice_bp

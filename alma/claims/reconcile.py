@@ -22,9 +22,8 @@ from alma.accounts import links
 from alma.benefits import outcomes
 from alma.benefits.models import CPT_CODES
 from alma.billing import events as billing_events
-from alma.billing import gateways
 from alma.billing import service as billing
-from alma.billing.models import Invoice, Payment, Refund
+from alma.billing.models import CreditNote, Invoice, Payment
 from alma.claims import codes
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
@@ -121,18 +120,21 @@ def _reason(row):
 
 
 def _give_back(row, bills, amount):
-    """Lower the invoices by `amount`, latest first; refund what was paid over."""
+    """Lower the invoices by `amount`, latest first; refund what was paid over, each refund
+    crediting the invoice by the same (so its receipt says what is left to pay)."""
     reason = _reason(row)
     for invoice, amounts in bills:
         take = min(amount, amounts.total - amounts.credited)
         if take <= 0:
             continue
         over = amounts.net_paid - (amounts.total - amounts.credited - take)
-        if over > 0:
-            _refund(row, invoice, over, reason)
-        ReconciledMoney.create(reconciliation=row,
-                               credit_note=billing.credit(invoice, take, reason))
-        row.credited_cents += take
+        credited = _refund(row, invoice, over, reason) if over > 0 else 0
+        rest = min(take - credited, billing.amounts(invoice).due)
+        if rest > 0:
+            note = billing.credit(invoice, rest, reason)
+            ReconciledMoney.create(reconciliation=row, credit_note=note)
+            credited += rest
+        row.credited_cents += credited
         amount -= take
         if amount == 0:
             break
@@ -145,22 +147,24 @@ def _give_back(row, bills, amount):
 
 def _refund(row, invoice, amount, reason):
     """Give back `amount` of the invoice's payments, latest first, each through the gateway
-    that took it (a payment recorded by hand is refunded by hand: no gateway call)."""
-    configured = gateways.gateway()
+    that took it, by billing's one refund path (billing.refund: once, audited, the payer
+    receipted), crediting the invoice the same. A payment that can't go back from here
+    (paid to the provider directly, or through a gateway this server doesn't run) is left
+    to the billing desk. Returns what was refunded."""
+    done = 0
     payments = Payment.select().where(Payment.invoice == invoice.id).order_by(Payment.id.desc())
     for payment in payments:
-        refunded = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
-            Refund.payment == payment.id).scalar()
-        take = min(amount, payment.amount_cents - refunded)
-        if take <= 0:
+        take = min(amount - done, billing.refundable(payment))
+        if take <= 0 or billing.gateway_problem(payment):
             continue
-        through = configured if configured and configured.name == payment.gateway else None
-        refund = billing.refund(payment, take, reason, gateway=through)
-        ReconciledMoney.create(reconciliation=row, refund=refund)
+        refund, _ = billing.refund(payment, take, reason, credit_too=True)
+        note = CreditNote.get(CreditNote.idempotency_key == refund.idempotency_key)
+        ReconciledMoney.create(reconciliation=row, refund=refund, credit_note=note)
         row.refunded_cents += take
-        amount -= take
-        if amount == 0:
-            return
+        done += take
+        if done == amount:
+            break
+    return done
 
 
 # --- The billing team's review of a higher share ----------------------------------------
