@@ -28,7 +28,7 @@ from alma.billing.models import Invoice, Payment, Refund
 from alma.claims import codes
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
-from alma.claims.models import DENIED, REVERSED, Claim
+from alma.claims.models import DENIED, REVERSED, Claim, Visit
 from alma.claims.posting import standing_payments
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
@@ -61,6 +61,23 @@ def visit_invoices(visit):
              .join(Claim).where(Claim.visit == visit.id).order_by(Invoice.id))
     invoices = [visit.invoice] if visit.invoice_id else []
     return invoices + [i for i in extra if i.id != visit.invoice_id]
+
+
+def session_invoices(condition):
+    """[(invoice, session)] for many sessions at once, by due date: as visit_invoices, for
+    every session and invoice matching `condition` (on Invoice and Visit)."""
+    logged = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(Visit, on=(Visit.invoice == Invoice.id)))
+    raised = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(ShareReconciliation,
+                    on=(ShareReconciliation.additional_invoice == Invoice.id))
+              .join(Claim, on=(ShareReconciliation.claim == Claim.id))
+              .join(Visit, on=(Claim.visit == Visit.id)))
+    invoices = [*logged.where(condition).objects(), *raised.where(condition).objects()]
+    sessions = {visit.id: visit for visit in Visit.select().where(
+        Visit.id.in_({invoice.session_id for invoice in invoices}))}
+    return [(invoice, sessions[invoice.session_id])
+            for invoice in sorted(invoices, key=lambda i: (i.due_on, i.id))]
 
 
 def _waived(visit):
@@ -294,4 +311,3 @@ def explained_by(invoice):
 def _explanation_of(invoice):
     row = explained_by(invoice)
     return row and url_for("reconcile.explanation", row_id=row.id)
-

@@ -11,9 +11,8 @@ from flask_login import current_user, login_required
 
 from alma import audit
 from alma.accounts.access import me, team_required
-from alma.billing.models import Invoice
+from alma.claims import reconcile
 from alma.claims.models import Claim, Visit
-from alma.claims.reconcile_models import ShareReconciliation
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today
 from alma.network.models import ProgramClient, Provider
@@ -115,18 +114,6 @@ def statement_csv(statement_id):
 
 # --- The billing team --------------------------------------------------------------------------
 
-def client_invoices(visit_id):
-    """The client's invoices for a session: the one made when it was logged, then each
-    additional one the billing team approved after a remittance raised the client's share."""
-    first = (Invoice.select().join(Visit, on=(Visit.invoice == Invoice.id))
-             .where(Visit.id == visit_id))
-    raised = (Invoice.select()
-              .join(ShareReconciliation, on=(ShareReconciliation.additional_invoice == Invoice.id))
-              .join(Claim, on=(ShareReconciliation.claim == Claim.id))
-              .where(Claim.visit == visit_id).order_by(Invoice.id))
-    return list(first) + list(raised)
-
-
 def trace_links(line):
     """(label, url) for each record a line came from, one click each: its claim, its 835,
     its session and every invoice the client had for the session."""
@@ -140,7 +127,7 @@ def trace_links(line):
     if line.visit_id:
         links.append((f"Session {line.visit.held_on:%b %-d}",
                       url_for("payouts.team_visit", visit_id=line.visit_id)))
-    invoices = client_invoices(line.visit_id) if line.visit_id else []
+    invoices = reconcile.visit_invoices(line.visit) if line.visit_id else []
     if line.invoice_id and line.invoice_id not in {invoice.id for invoice in invoices}:
         invoices.insert(0, line.invoice)
     for invoice in invoices:
@@ -195,7 +182,7 @@ def team_claim(claim_id):
     payments = list(ClaimPayment.select(ClaimPayment, Remittance).join(Remittance)
                     .where(ClaimPayment.claim == claim.id).order_by(ClaimPayment.id))
     return render_template("payouts/trace_claim.html", claim=claim, visit=visit,
-                           payments=payments, invoices=client_invoices(visit.id),
+                           payments=payments, invoices=reconcile.visit_invoices(visit),
                            lines=_lines_about(PayoutLine.claim == claim.id))
 
 
@@ -218,7 +205,7 @@ def team_visit(visit_id):
                  actor=me())
     claims = list(Claim.select().where(Claim.visit == visit.id).order_by(Claim.id))
     return render_template("payouts/trace_visit.html", visit=visit, claims=claims,
-                           invoices=client_invoices(visit.id),
+                           invoices=reconcile.visit_invoices(visit),
                            lines=_lines_about(PayoutLine.visit == visit.id))
 
 
