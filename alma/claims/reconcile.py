@@ -268,6 +268,12 @@ def decision(claim):
         [p.id for p in standing])).order_by(Adjustment.id)) if standing else []
 
 
+def plan_paid(claim):
+    """What the plan paid for the claim, net of anything it took back (cents)."""
+    _, standing = standing_payments(claim)
+    return sum(payment.paid_cents for payment in standing)
+
+
 def decision_words(claim):
     """[(words, cents)]: each adjustment said plainly, e.g. 'PR-1: your plan's deductible:
     you pay this part'."""
