@@ -237,6 +237,7 @@ def bea_follows_the_line_to_its_sources(app, context, claim, extra):
     expect(invoices).to_contain_text(f"Invoice {extra.number} (Coinsurance): $12.50")
     expect(invoices).to_contain_text("paid")
     assert_accessible(bea)
+    bea.screenshot(path=str(SCREENS / "money-path-team-claim.png"), full_page=True)
 
     trace = in_app(app, lambda: PayoutLine.get().remittance.trace_number)
     bea.goto(statement_url)
