@@ -133,9 +133,18 @@ def settle(claim):
     claim.save()
 
 
+def _payer_said(payment):
+    """The payer the remittance names, spelled as we spell it when it is the claim's own
+    payer ("UNITEDHEALTHCARE" is UnitedHealthcare, not "Unitedhealthcare")."""
+    named = payment.remittance.payer_name
+    if payment.claim_id and named.upper() == payment.claim.payer.name.upper():
+        return payment.claim.payer.name
+    return named.title() or "The insurer"
+
+
 def payment_words(payment):
     """What a claim payment means, in plain words, with every adjustment's code."""
-    payer = payment.remittance.payer_name.title() or "The insurer"
+    payer = _payer_said(payment)
     adjustments = list(Adjustment.select().where(Adjustment.claim_payment == payment.id)
                        .order_by(Adjustment.id))
     remarks = [code for code in payment.remarks.split(",") if code] + [

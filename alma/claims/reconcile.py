@@ -27,7 +27,7 @@ from alma.billing.models import CreditNote, Invoice, Payment
 from alma.claims import codes
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
-from alma.claims.models import DENIED, REVERSED, Claim
+from alma.claims.models import DENIED, REVERSED, Claim, Visit
 from alma.claims.posting import standing_payments
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
@@ -60,6 +60,23 @@ def visit_invoices(visit):
              .join(Claim).where(Claim.visit == visit.id).order_by(Invoice.id))
     invoices = [visit.invoice] if visit.invoice_id else []
     return invoices + [i for i in extra if i.id != visit.invoice_id]
+
+
+def session_invoices(condition):
+    """[(invoice, session)] for many sessions at once, by due date: as visit_invoices, for
+    every session and invoice matching `condition` (on Invoice and Visit)."""
+    logged = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(Visit, on=(Visit.invoice == Invoice.id)))
+    raised = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(ShareReconciliation,
+                    on=(ShareReconciliation.additional_invoice == Invoice.id))
+              .join(Claim, on=(ShareReconciliation.claim == Claim.id))
+              .join(Visit, on=(Claim.visit == Visit.id)))
+    invoices = [*logged.where(condition).objects(), *raised.where(condition).objects()]
+    sessions = {visit.id: visit for visit in Visit.select().where(
+        Visit.id.in_({invoice.session_id for invoice in invoices}))}
+    return [(invoice, sessions[invoice.session_id])
+            for invoice in sorted(invoices, key=lambda i: (i.due_on, i.id))]
 
 
 def _waived(visit):
@@ -255,6 +272,12 @@ def decision(claim):
         [p.id for p in standing])).order_by(Adjustment.id)) if standing else []
 
 
+def plan_paid(claim):
+    """What the plan paid for the claim, net of anything it took back (cents)."""
+    _, standing = standing_payments(claim)
+    return sum(payment.paid_cents for payment in standing)
+
+
 def decision_words(claim):
     """[(words, cents)]: each adjustment said plainly, e.g. 'PR-1: your plan's deductible:
     you pay this part'."""
@@ -298,4 +321,3 @@ def explained_by(invoice):
 def _explanation_of(invoice):
     row = explained_by(invoice)
     return row and url_for("reconcile.explanation", row_id=row.id)
-

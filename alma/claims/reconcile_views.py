@@ -96,5 +96,6 @@ def explanation(row_id):
     return render_template(
         "claims/reconcile/explanation.html", row=row, claim=claim, invoice=invoice,
         amounts=billing.amounts(invoice), estimate=reconcile.estimate_parts(claim),
-        decided=reconcile.decision_words(claim), payer=reconcile.payer_name(claim),
+        decided=reconcile.decision_words(claim), plan_paid=reconcile.plan_paid(claim),
+        payer=reconcile.payer_name(claim),
         what=reconcile.session_words(claim), can_pay=gateways.available())

@@ -5,8 +5,9 @@ a period collects every item that became due before the period ended and is on n
 statement yet (so an item posted late, or a period the worker missed, is never lost):
 
 - a session whose claim an 835 paid or partly paid: the provider's rate (rates.py);
-- minus a client's balance for a paid session, still unpaid 60 days after its due date
-  (from then the provider may collect it directly: billing.overdue), what was due then;
+- minus a client's balance for a paid session (the invoice made when it was logged, or
+  one for a share a remittance raised), still unpaid 60 days after its due date (from
+  then the provider may collect it directly: billing.overdue), what was due then;
 - plus a payment to the group on such a balance afterwards (a recovery), up to what was
   deducted;
 - minus a session paid out whose claim the insurer then reversed (CLP02 22).
@@ -27,6 +28,7 @@ from alma.billing import transfers
 from alma.billing.models import OPEN, Invoice, Payment, Refund
 from alma.billing.overdue import PROVIDER_MAY_COLLECT_AFTER_DAYS
 from alma.claims.models import Claim, Visit
+from alma.claims.reconcile import session_invoices
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today, utcnow
 from alma.db import db
@@ -171,30 +173,28 @@ def _recoupments(provider_id, until, taken, paid_out):
 def _unpaid(provider_id, on, taken, paid_out):
     """Balances of paid-out sessions the group collects, unpaid 60 days after due on `on`."""
     latest_due = on - datetime.timedelta(days=PROVIDER_MAY_COLLECT_AFTER_DAYS)
-    rows = list(Invoice.select(Invoice, Visit)
-                .join(Visit, on=(Visit.invoice == Invoice.id), attr="visit")
-                .where((Visit.provider == provider_id) & (Invoice.status == OPEN)
-                       & (Invoice.collected_by == "group") & (Invoice.due_on <= latest_due))
-                .order_by(Invoice.due_on, Invoice.id))
+    rows = session_invoices((Visit.provider == provider_id) & (Invoice.status == OPEN)
+                            & (Invoice.collected_by == "group")
+                            & (Invoice.due_on <= latest_due))
     claims = {}
     for claim in Claim.select(Claim.id, Claim.visit).where(
-            Claim.visit.in_([i.visit.id for i in rows])):
+            Claim.visit.in_([visit.id for _, visit in rows])):
         if claim.id in paid_out:
             claims[claim.visit_id] = claim.id
     items = []
-    for invoice in rows:
+    for invoice, visit in rows:
         key = f"unpaid:invoice:{invoice.id}"
         due = billing.amounts(invoice).due
-        if key in taken or invoice.visit.id not in claims or due <= 0:
+        if key in taken or visit.id not in claims or due <= 0:
             continue
         since = invoice.due_on + datetime.timedelta(days=PROVIDER_MAY_COLLECT_AFTER_DAYS)
         items.append(Item(
             UNPAID, -due, key,
             f"Your client's balance on invoice {invoice.number} ({invoice.kind_label.lower()} "
-            f"for the session {_held(invoice.visit)}) is unpaid {PROVIDER_MAY_COLLECT_AFTER_DAYS}"
+            f"for the session {_held(visit)}) is unpaid {PROVIDER_MAY_COLLECT_AFTER_DAYS}"
             f" days after its due date: you may now collect it directly",
             datetime.datetime.combine(since, datetime.time()),
-            dict(visit=invoice.visit.id, claim=claims[invoice.visit.id], invoice=invoice.id)))
+            dict(visit=visit.id, claim=claims[visit.id], invoice=invoice.id)))
     return items
 
 

@@ -2,11 +2,13 @@
 the payout job run on given days."""
 import datetime
 
+from alma.accounts.models import User
 from alma.billing import service as billing
 from alma.billing.models import Payment
 from alma.billing.transfers import LocalTransfer, LocalTransfers, TransferFailed
-from alma.claims import jobs
+from alma.claims import jobs, reconcile
 from alma.claims.models import Claim
+from alma.claims.reconcile_models import ShareReconciliation
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.mail.models import OutboundEmail
 from alma.payouts import statements
@@ -121,6 +123,29 @@ def test_a_balance_unpaid_60_days_is_deducted_then_recovered(app, in_program, sa
     assert _lines(recovered) == [(RECOVERY, 2500)]
     assert statements.lines_of(recovered)[0].payment_id == Payment.get().id
     assert sum(s.lines_cents for s in _statements(in_program)) == 10000
+
+
+def test_a_raised_share_unpaid_60_days_is_deducted_like_the_first_invoice(app, in_program,
+                                                                        sandbox):
+    claim = paid_claim(app, in_program, member_id=f"{COPAY}-COINSURANCE")  # owes $37.50
+    with on(D(2026, 11, 26)):
+        billing.record_payment(claim.visit.invoice, 2500, "local", "local_ref_copay")
+        row = reconcile.approve(ShareReconciliation.get().id, User.create(
+            email="bea@alma.example", name="Bea", roles="billing"))
+    raised = row.additional_invoice
+    assert (raised.total_cents, raised.due_on) == (1250, D(2026, 12, 10))
+    run_on(D(2026, 12, 1))
+    run_on(D(2027, 2, 1))  # 53 days after its due date: not yet
+    run_on(D(2027, 2, 16))  # Feb 8 was 60 days
+    assert [_lines(s) for s in _statements(in_program)] == [[(SESSION, 10000)],
+                                                            [(UNPAID, -1250)]]
+    deducted = statements.lines_of(_statements(in_program)[-1])[0]
+    assert (deducted.invoice_id, deducted.visit_id) == (raised.id, claim.visit_id)
+    assert raised.number in deducted.description
+    with on(D(2027, 3, 5)):
+        billing.record_payment(raised, 1250, "local", "local_ref_raised")
+    run_on(D(2027, 3, 16))
+    assert _lines(_statements(in_program)[-1]) == [(RECOVERY, 1250)]
 
 
 def test_a_balance_the_provider_collected_directly_is_no_recovery(app, in_program, sandbox):
