@@ -320,7 +320,9 @@ def test_screens_of_the_team_and_practice_pages(app, world, new_context, width):
              "billing": ["/team/billing/money", f"/team/billing/invoices/{world['number']}",
                          "/team/claims"],
              "admin": ["/team", "/team/members", "/team/states"],
-             "growth": ["/team/applications"]}
+             "growth": ["/team/applications", f"/team/applications/{world['application_id']}"],
+             "visitor": ["/match", "/join", "/benefits", "/sign-in"],
+             "client": [f"/requests/{world['request_id']}"]}
     SCREENS.mkdir(exist_ok=True)
     for persona, paths in shots.items():
         page = new_context(viewport={"width": width, "height": 800}).new_page()
