@@ -64,7 +64,7 @@ class MatchForm(ContactForm):
 class MatchWaitlistForm(Form):
     """Join a state's waitlist from /match, when the network doesn't serve it yet."""
 
-    email = EmailField("Email", filters=[strip], validators=[
+    email = EmailField("Email for the waitlist", filters=[strip], validators=[
         DataRequired("Enter your email address: that's how we'll tell you."),
         Email("Enter an email address like name@example.com."), Length(max=254)])
     state = HiddenField(validators=[DataRequired()])

@@ -38,7 +38,7 @@ def _prefilled(words, args):
         if field_name == "zip_code":
             if len(value) == 5 and value.isascii() and value.isdigit():
                 data[field_name] = value
-        elif value and any(value == choice[0] for choice in form[field_name].choices):
+        elif value and any(value == choice.value for choice in form[field_name].choices):
             data[field_name] = value
     return MatchForm(words, **data)
 
