@@ -43,8 +43,14 @@ def signed_in_client():
 
 def signed_in_email():
     """The email address this browser proved it reads (an emailed link), if still fresh."""
+    if not _fresh():
+        return None
     email = session.get("client_email")
-    if not _fresh() or not email:
+    if not email and session.get("client_id") is not None:
+        # A session from before addresses were remembered: its client proved theirs too.
+        client = Client.get_or_none(Client.id == session["client_id"])
+        email = session["client_email"] = client.email if client is not None else None
+    if not email:
         return None
     session["client_seen"] = utcnow().timestamp()
     return email

@@ -248,3 +248,12 @@ def test_the_signed_out_page_offers_the_form(app, db):
     body = response.get_data(as_text=True)
     assert response.status_code == 401 and 'action="/me/link"' in body
     assert re.search(r'<input type="email" id="new-link-email" name="email"', body)
+
+
+def test_a_session_holding_only_the_clients_record_opens_their_page(app, two_clients):
+    http = app.test_client()
+    with http.session_transaction() as session:
+        session["client_id"] = two_clients["robin"].id
+        session["client_seen"] = utcnow().timestamp()
+    body = http.get("/me").get_data(as_text=True)
+    assert "Omar Quintero" in body and "Maya" not in body
