@@ -18,6 +18,7 @@ from alma.claims import money as _claims_money  # noqa: F401 (its money_moved re
 from alma.claims.queue_views import bp as claims_queue_bp
 from alma.claims.reconcile_views import bp as reconcile_bp
 from alma.claims.views import bp as claims_bp
+from alma.clients.views import bp as clients_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
 from alma.consultations.views import bp as consultations_bp
@@ -76,6 +77,7 @@ def create_app(config=None):
     app.register_blueprint(consultations_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(clients_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)

@@ -12,8 +12,8 @@ from alma.extensions import limiter
 
 bp = Blueprint("reconcile", __name__)
 
-LINK_PROBLEM = ("This link has expired or isn't right. The newest email about your bill "
-                "has a fresh one; or reply to it and we'll help.")
+LINK_PROBLEM = ("This link has expired, been used already (each link works once) or isn't "
+                "right.")
 
 
 def _review_or_404(row_id):
@@ -72,7 +72,7 @@ def explanation_link(token):
     return link_pages.confirm(
         token, reconcile.EXPLANATION_LINK, "claims/reconcile/link.html", LINK_PROBLEM,
         lambda row_id: url_for("reconcile.explanation", row_id=row_id)
-        if _opened(row_id) else None)
+        if _opened(row_id) else None, for_client=True)
 
 
 @bp.post("/claims/explanations/link/<token>")
@@ -83,7 +83,8 @@ def explanation_link_post(token):
         # The same key the invoice's own link uses: the bill opens, and can be paid, too.
         session["invoice_ids"] = sorted(set(session.get("invoice_ids", [])) | {invoice_id})
         return url_for("reconcile.explanation", row_id=row_id)
-    return link_pages.spend(token, reconcile.EXPLANATION_LINK, LINK_PROBLEM, remember)
+    return link_pages.spend(token, reconcile.EXPLANATION_LINK, LINK_PROBLEM, remember,
+                            for_client=True)
 
 
 @bp.get("/claims/explanations/<int:row_id>")

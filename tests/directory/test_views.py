@@ -83,7 +83,9 @@ def test_it_suggests_how_to_widen_an_empty_search_and_offers_the_matching_team(c
     assert "No therapists match all of that" in body
     assert "Search without “zebra”" in body
     assert "Drop the concern filter" in body
-    assert "Client Matching team" in body and "mailto:" in body
+    # One click to the matching team, its form filled in with this search (not an address).
+    assert "Client Matching team" in body and "mailto:" not in body
+    assert 'href="/match?state=CA&amp;specialty=adhd"' in body
 
 
 def test_it_says_plainly_when_the_network_does_not_serve_a_state(client, listed):
