@@ -53,5 +53,6 @@ PROVIDER_TRIES = {
              "the program."),
 }
 CLIENT_TRY = ("A client who asked a therapist for a consultation and the matching team for "
-              "help: see the request's status and who else could help, or withdraw it. The "
-              "emails with their links are in /dev/mail.")
+              "help: their page lists both, with each one's status and next step; open a "
+              "request to see who else could help, or withdraw it. The emails with their "
+              "links are in /dev/mail.")

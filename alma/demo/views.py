@@ -5,15 +5,13 @@ page or an emailed link would, and lands on the page where their work starts.
 """
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, redirect, render_template, session, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 
 from alma.accounts import service as accounts
 from alma.accounts.models import User
-from alma.clock import utcnow
-from alma.consultations.models import ConsultationRequest
+from alma.consultations import client_links
 from alma.demo.people import (CLIENT_EMAIL, CLIENT_TRY, IN_PROGRAM, MEMBER, PROVIDER_TRIES,
                               PROVIDERS, TEAM)
-from alma.matching.models import MatchRequest
 from alma.network.models import Client
 
 bp = Blueprint("demo", __name__, url_prefix="/dev")
@@ -74,19 +72,10 @@ def sign_in(key):
 
 
 def _sign_in_client():
-    """As the client's emailed link does (alma/consultations/client_links.py)."""
+    """As the client's emailed link does: the browser proves the address, and the client's
+    page lists their requests, matches and invoices (alma/clients)."""
     client = _client()
-    request = client and (ConsultationRequest.select()
-                          .where(ConsultationRequest.client == client.id)
-                          .order_by(ConsultationRequest.id.desc()).first())
-    if request is None:
-        match = client and MatchRequest.get_or_none(MatchRequest.client == client.id)
-        if match is None:
-            abort(404)
-        target = url_for("matching.status", match_id=match.id)
-    else:
-        target = url_for("consultations.status", request_id=request.id)
-    session.clear()
-    session["client_id"] = client.id
-    session["client_seen"] = utcnow().timestamp()
-    return redirect(target, 303)
+    if client is None:
+        abort(404)
+    client_links.remember(client.email)
+    return redirect(url_for("clients.home"), 303)

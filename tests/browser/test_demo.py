@@ -25,7 +25,7 @@ from tests.http_client import Browser
 
 # persona: (where they land, what that page shows)
 LANDS = {
-    "client": (r"/requests/\d+$", "Dana Whitfield"),
+    "client": (r"/me$", "Dana Whitfield"),
     "in_program": (r"/practice/sessions$", "Ellison"),
     "member": (r"/inbox$", "getting in the way at work"),
     "admin": (r"/team$", "<h1>Team dashboard</h1>"),
@@ -125,5 +125,5 @@ def test_dev_lists_the_personas_and_one_click_signs_in(new_context, width):
     expect(page.locator("main table").first).to_contain_text("Jordan Ellison")
     page.goto("/dev")
     page.get_by_role("button", name="Continue as Sam Rivera").click()
-    expect(page).to_have_url(re.compile(r"/requests/\d+$"))
+    expect(page).to_have_url(re.compile(r"/me$"))
     expect(page.get_by_text("Dana Whitfield").first).to_be_visible()
