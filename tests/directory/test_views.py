@@ -45,13 +45,28 @@ def test_it_serves_the_whole_page_to_boosted_and_history_restore_requests(client
     assert "<html" in body and 'id="search"' in body
 
 
-def test_it_shows_what_a_client_needs_to_decide(client, listed):
+def test_it_shows_what_a_client_needs_to_decide_in_the_order_they_decide(client, listed):
     body = text(client.get("/providers?state=CA&zip=94110"))
-    for expected in ("Rosa Delgado", "LCSW", "she/her", "Accepting new clients",
-                     "confirmed 2 days ago", "In network with Aetna", "$140 a session",
-                     "sliding scale from $80", "Telehealth and in person", "<dt>Distance</dt>",
-                     f'href="/providers/{listed.slug}"'):
-        assert expected in body, expected
+    card = body[body.index('<li class="card">'):]
+    expected = ('class="avatar tone-', "Rosa Delgado", "LCSW", "she/her",
+                "Rosa helps adults with anxiety.", "<li>Grief and loss</li>",
+                "Accepting new clients", "confirmed 2 days ago", "<dt>In network</dt>",
+                "<dd>Aetna</dd>", "<dt>Your cost</dt>", "Check your benefits</a> to see it",
+                "$140 a session, sliding from $80", "Telehealth, in person in San Francisco",
+                "miles away", f'href="/providers/{listed.slug}/request"')
+    places = [card.find(part) for part in expected]
+    assert -1 not in places, [part for part, at in zip(expected, places) if at == -1]
+    assert places == sorted(places), "the card's parts are out of order"
+
+
+def test_a_card_quotes_the_start_of_a_long_bio_cut_after_a_word(client, listed):
+    listed.bio = "I listen first. " + "Therapy is a conversation between equals. " * 20
+    listed.save()
+    body = text(client.get("/providers?state=CA"))
+    words = re.search(r'<p class="words">([^<]*)</p>', body).group(1)
+    assert words.startswith("I listen first. Therapy is a conversation")
+    assert words.endswith("…") and len(words) <= 181
+    assert "between equals. Therapy" in words  # whole words only, and nothing after the cut
 
 
 def test_it_keeps_what_was_typed_and_explains_what_it_could_not_use(client, listed):
