@@ -159,3 +159,22 @@ def test_profile_leads_back_to_the_search_the_client_came_from(client, listed):
     assert 'href="/providers">← Back' in elsewhere
     broken = client.get(f"/providers/{listed.slug}", headers={"Referer": "http://[x/providers"})
     assert broken.status_code == 200 and 'href="/providers">← Back' in text(broken)
+
+
+def test_a_first_visit_to_the_directory_is_under_60_kb_of_html_and_css(client, db):
+    """The page weight goal (issue 13): a full first page of cards, each as long as a card
+    gets (photos aside: each is fetched on its own and cached for a year)."""
+    factories.operate_in("CA")
+    for n in range(12):
+        factories.provider(
+            first_name="Alexandria", last_name=f"Montgomery-Fitzgerald{n}",
+            payers=("aetna", "unitedhealthcare", "cigna", "optum", "oscar"),
+            specialties=("grief-and-loss", "anxiety", "depression", "trauma-and-ptsd",
+                         "relationship-issues"),
+            bio="I help adults through change, loss and the long middle of things. " * 20,
+            pronouns="they/them", sliding_scale=True, sliding_scale_min_cents=6000)
+    page = client.get("/providers?state=CA")
+    assert page.get_data(as_text=True).count('<li class="card">') == 10
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', text(page))
+    css = sum(len(client.get(href).data) for href in sheets)
+    assert sheets and len(page.data) + css < 60 * 1024, (len(page.data), css)
