@@ -162,9 +162,10 @@ def a_portrait():
     return out.getvalue()
 
 
-def test_a_provider_uploads_a_photo_without_javascript_and_clients_see_it(
-        new_context, world, tmp_path):
-    page = new_context(viewport=DESKTOP, java_script_enabled=False).new_page()
+def test_a_provider_uploads_a_photo_and_clients_see_it(new_context, world, tmp_path):
+    # The form is plain HTML (a multipart POST): tests/practice/test_photo.py sends it as a
+    # browser without JavaScript would.
+    page = new_context(viewport=DESKTOP).new_page()
     page.goto("/sign-in")
     page.get_by_label("Email", exact=True).first.fill(world["provider"].email)
     page.get_by_label("Password").fill(PASSWORD)
