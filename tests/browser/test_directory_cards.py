@@ -162,7 +162,9 @@ def a_portrait():
     return out.getvalue()
 
 
-def test_a_provider_uploads_a_photo_and_clients_see_it(new_context, world, tmp_path):
+def test_a_provider_uploads_a_photo_and_clients_see_it(new_context, page_problems, world,
+                                                       tmp_path):
+    page_problems.allow(r"status of 422", "the test uploads a file that is not a picture")
     # The form is plain HTML (a multipart POST): tests/practice/test_photo.py sends it as a
     # browser without JavaScript would.
     page = new_context(viewport=DESKTOP).new_page()
