@@ -1,6 +1,6 @@
 """The directory's search index, derived from the network's records."""
-from peewee import (BigIntegerField, BlobField, BooleanField, CharField, DateField,
-                    DateTimeField, FloatField, ForeignKeyField, IntegerField)
+from peewee import (BigIntegerField, BlobField, BooleanField, CharField, DateField, DateTimeField,
+                    FloatField, ForeignKeyField, IntegerField)
 
 from alma.clock import utcnow
 from alma.db import BaseModel

@@ -1,8 +1,7 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from alma.accounts import links
 from alma.benefits import checks as benefit_checks
