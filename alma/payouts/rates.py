@@ -1,8 +1,9 @@
 """The group's rate for a provider: what it pays them for a session, by code and date.
 
 The rates are the team's (migration 0019 seeds defaults: 80% of the group's Optum rate for
-each code, to the dollar; `flask payouts set-rate` sets them, `flask payouts rates` lists). A rate for the provider's licence type comes before the general
-one; the rate is the one in force on the day of the session.
+each code, to the dollar; `flask payouts set-rate` sets them, `flask payouts rates` lists).
+A rate for the provider's licence type comes before the general one; the rate is the one in
+force on the day of the session.
 """
 from alma.benefits.models import CPT_CODES
 from alma.db import db
