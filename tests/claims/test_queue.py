@@ -35,7 +35,7 @@ def test_a_denied_claim_corrected_is_replaced_and_paid_and_leaves_the_queue(
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     assert claim.status == "denied" and needs_action() == [claim.id]
     action = queue_actions.correct_and_resubmit(claim.id, key(), "Member ID was mistyped",
-                                        corrections(claim, member_id=COPAY), billing)
+                                                corrections(claim, member_id=COPAY), billing)
     new = action.new_claim
     assert (action.kind, new.frequency_code, new.replaces_id) == ("replaced", "7", claim.id)
     assert validate(new.x12) == []
@@ -59,8 +59,8 @@ def test_a_rejected_claim_is_sent_again_as_a_new_original(app, in_program, sandb
     claim = decided(app, in_program, f"{COPAY}-REJECTED")
     assert claim.status == "rejected" and not claim.payer_claim_number
     action = queue_actions.correct_and_resubmit(claim.id, key(), "Typo in the member ID",
-                                        corrections(claim, member_id=COPAY,
-                                                    diagnosis_code="F43.23"), billing)
+                                                corrections(claim, member_id=COPAY,
+                                                            diagnosis_code="F43.23"), billing)
     new = action.new_claim
     assert (action.kind, new.frequency_code) == ("resubmitted", "1")
     assert validate(new.x12) == [] and "REF*F8" not in new.x12 and "ABK:F4323" in new.x12
@@ -74,7 +74,7 @@ def test_a_paid_claim_replaced_is_reversed_as_the_replacement_is_paid(app, in_pr
     claim = decided(app, in_program, COPAY)
     assert claim.status == "paid"
     action = queue_actions.correct_and_resubmit(claim.id, key(), "Wrong place of service",
-                                        corrections(claim, place_of_service="11"), billing)
+                                                corrections(claim, place_of_service="11"), billing)
     assert "10:B:7" not in action.new_claim.x12 and "11:B:7" in action.new_claim.x12
     run_clearinghouse(polls=3)
     assert fresh(claim).status == "reversed" and fresh(claim).paid_cents == 0
@@ -102,7 +102,7 @@ def test_a_write_off_records_what_nobody_pays_and_leaves_the_queue(app, in_progr
     claim = decided(app, in_program, f"{COPAY}-PARTLY")
     assert needs_action() == [claim.id]
     action = queue_actions.write_off(claim.id, key(), "Contracted rate; not worth an appeal",
-                             billing)
+                                     billing)
     assert (action.written_off_cents, action.charge_cents, action.insurer_paid_cents,
             action.client_share_cents) == (1500, 12500, 8500, 2500)
     assert needs_action() == []
@@ -116,8 +116,10 @@ def test_each_action_is_done_once_whoever_sends_it_twice(app, in_program, sandbo
                                                          billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     form_key = key()
-    first = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim), billing)
-    again = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim), billing)
+    first = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim),
+                                               billing)
+    again = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim),
+                                               billing)
     assert again.id == first.id
     with pytest.raises(queue_actions.QueueProblem, match="Bea Billing already acted"):
         queue_actions.write_off(claim.id, key(), "another idea", billing)
@@ -174,7 +176,7 @@ def test_later_claims_for_a_session_do_not_count_as_more_spending(app, in_progra
     """The next session's estimate counts one estimate per session, not one per claim."""
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     queue_actions.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
-                               billing)
+                                       billing)
     program_client = ProgramClient.get_by_id(claim.visit.program_client_id)
     second = logged_claim(app, in_program, COPAY, n=1, program_client=program_client)
     assert second.patient_share_cents == 2500
@@ -183,7 +185,7 @@ def test_later_claims_for_a_session_do_not_count_as_more_spending(app, in_progra
 def test_the_provider_sees_each_claim_in_words(app, in_program, sandbox, later, billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     queue_actions.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
-                               billing)
+                                       billing)
     visit = sessions.visits(in_program)[0]
     assert visit.claim.frequency_code == "7"
     assert visit.claim_words == (f"A corrected claim replacing "
@@ -202,7 +204,7 @@ def test_every_answer_to_replacements_and_voids_passes_pyx12(app, in_program, sa
     queue_actions.void(paid.id, key(), "never held", billing)
     with pytest.raises(queue_actions.QueueProblem, match="already has that member ID"):
         queue_actions.correct_and_resubmit(denied.id, key(), "typo",
-                                   corrections(denied, member_id=COPAY), billing)
+                                           corrections(denied, member_id=COPAY), billing)
     queue_actions.correct_and_resubmit(denied.id, key(), "typo", corrections(
         denied, member_id=f"{COPAY}-COINSURANCE"), billing)
     run_clearinghouse(polls=3)

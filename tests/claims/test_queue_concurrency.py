@@ -62,7 +62,7 @@ def test_two_billing_members_at_once_make_one_replacement(shared_app):
                     start.wait(timeout=10)
                     try:
                         done.append(queue_actions.correct_and_resubmit(claim_id, key(), "mistyped",
-                                                               values, user).id)
+                                                                       values, user).id)
                     except queue_actions.QueueProblem as problem:
                         refused.append(str(problem))
             except Exception as error:  # collected for the assertion below
