@@ -97,11 +97,14 @@ def reconcile(claim, payment):
     invoices = {i.id: i for i in visit_invoices(visit)}
     invoiced = sum(a.total - a.credited for a in bills.values())
     owed = claim.patient_responsibility_cents
-    # A later payment decides afresh: an earlier review still waiting is moot.
+    # A later payment decides afresh for the session (whichever claim of its chain it is
+    # on): an earlier review still waiting is moot. A reversal only makes moot the reviews
+    # of the claim it takes back, never those of the replacement paid before it came.
     (ShareReconciliation.update(review_status=SUPERSEDED)
      .where((ShareReconciliation.review_status == PENDING)
-            & ShareReconciliation.claim.in_(Claim.select(Claim.id)
-                                            .where(Claim.visit == visit.id))).execute())
+            & ShareReconciliation.claim.in_(
+                [claim.id] if claim.status == REVERSED
+                else Claim.select(Claim.id).where(Claim.visit == visit.id))).execute())
     above = owed - invoiced - _waived(visit)
     if claim.status == REVERSED:
         outcome, difference = HELD, 0
@@ -124,8 +127,17 @@ def reconcile(claim, payment):
                    invoiced - owed)
     if outcome != HELD and not (claim.status == DENIED and owed == 0):
         # A denial the client owes nothing for is the claim's error, not the estimate's.
-        outcomes.record(claim.id, claim.payer_id, claim.patient_share_cents, owed)
+        # One outcome per session: under the first claim of its chain, the latest decision.
+        outcomes.record(_first_claim(claim).id, claim.payer_id, claim.patient_share_cents,
+                        owed)
     return row
+
+
+def _first_claim(claim):
+    """The session's first claim, that `claim` replaces or corrects (claim.replaces)."""
+    while claim.replaces_id:
+        claim = claim.replaces
+    return claim
 
 
 def _reason(row):
