@@ -24,7 +24,7 @@ from alma.benefits.models import CPT_CODES
 from alma.billing import events as billing_events
 from alma.billing import service as billing
 from alma.billing.models import CreditNote, Invoice, Payment
-from alma.claims import codes
+from alma.claims import codes, refunds_owed
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
 from alma.claims.models import DENIED, REVERSED, Claim, Visit
@@ -158,6 +158,9 @@ def _give_back(row, bills, amount):
             continue
         over = amounts.net_paid - (amounts.total - amounts.credited - take)
         credited = _refund(row, invoice, over, reason) if over > 0 else 0
+        if over > credited:  # left to the billing desk: shown until they settle it
+            row.refund_owed_cents += over - credited
+            row.refund_owed_reason = refunds_owed.why_not_refunded(invoice)
         rest = min(take - credited, billing.amounts(invoice).due)
         if rest > 0:
             note = billing.credit(invoice, rest, reason)
@@ -179,7 +182,8 @@ def _refund(row, invoice, amount, reason):
     that took it, by billing's one refund path (billing.refund: once, audited, the payer
     receipted), crediting the invoice the same. A payment that can't go back from here
     (paid to the provider directly, or through a gateway this server doesn't run) is left
-    to the billing desk. Returns what was refunded."""
+    to the billing desk (the row's refund_owed_cents, by _give_back). Returns what was
+    refunded."""
     done = 0
     payments = Payment.select().where(Payment.invoice == invoice.id).order_by(Payment.id.desc())
     for payment in payments:

@@ -6,7 +6,7 @@ from alma.accounts import link_pages
 from alma.accounts.access import me, team_required
 from alma.billing import gateways
 from alma.billing import service as billing
-from alma.claims import reconcile
+from alma.claims import reconcile, refunds_owed
 from alma.claims.reconcile_models import ShareReconciliation
 from alma.extensions import limiter
 
@@ -26,8 +26,13 @@ def _review_or_404(row_id):
 @bp.get("/team/claims/reviews")
 @team_required("billing")
 def reviews():
+    return _reviews_page()
+
+
+def _reviews_page(**problem):
     return render_template("claims/reconcile/reviews.html", pending=reconcile.pending_reviews(),
-                           decided=reconcile.recent_decisions(), words=reconcile)
+                           decided=reconcile.recent_decisions(), words=reconcile,
+                           owed=refunds_owed.pending(), **problem)
 
 
 @bp.post("/team/claims/reviews/<int:row_id>/approve")
@@ -52,11 +57,26 @@ def waive(row_id):
         reconcile.waive(row_id, me(), request.form.get("reason", ""))
     except reconcile.ReviewProblem as problem:
         flash(str(problem))
-        return render_template("claims/reconcile/reviews.html",
-                               pending=reconcile.pending_reviews(),
-                               decided=reconcile.recent_decisions(), words=reconcile,
-                               problem_for=row_id, problem=str(problem)), 422
+        return _reviews_page(problem_for=row_id, problem=str(problem)), 422
     flash("Waived: the client won't be billed the difference.")
+    return redirect(url_for("reconcile.reviews"), 303)
+
+
+@bp.post("/team/claims/reviews/<int:row_id>/refund-settled")
+@team_required("billing")
+def refund_settled(row_id):
+    row = ShareReconciliation.get_or_none(ShareReconciliation.id == row_id)
+    if row is None or not row.refund_owed_cents:
+        abort(404)
+    try:
+        refunds_owed.settle(row_id, me(), request.form.get("note", ""))
+    except refunds_owed.SettleProblem as problem:
+        if ShareReconciliation.get_by_id(row_id).refund_settled_at is not None:
+            flash(str(problem))  # settled before (by someone else): nothing to correct
+            return redirect(url_for("reconcile.reviews"), 303)
+        return _reviews_page(settle_for=row_id, settle_problem=str(problem),
+                             settle_note=request.form.get("note", "")), 422
+    flash("Recorded: the refund owed is settled.")
     return redirect(url_for("reconcile.reviews"), 303)
 
 
