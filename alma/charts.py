@@ -112,7 +112,8 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
 
     Values are integers (counts, cents); `fmt` writes one for people (the totals, the scale
     and the table). `table_labels` name the rows of the table and the description in full
-    (the bottom of the chart has room for short labels only). Nothing to draw (no labels, or every value 0) says so instead.
+    (the bottom of the chart has room for short labels only). Nothing to draw (no labels, or
+    every value 0) says so instead.
     """
     chart_id = chart_id or f"chart{next(_ids)}"
     long_labels = table_labels or labels
@@ -128,13 +129,12 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
     bar_w = max(slot * 2 // 3, 2)
     longest = max(len(str(label)) for label in labels)
     stride = max(1, -(-(longest * FONT * 6 // 10 + 4) // slot))  # label every nth bar
+    summary = "; ".join(f"{label}: {fmt(total)}" for label, total in zip(long_labels, totals))
     svg = [f'<svg class="bar-chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
            f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
            f'font-size="{FONT}" font-family="inherit">',
            f'<title id="{chart_id}-t">{escape(title)}</title>',
-           f'<desc id="{chart_id}-d">{escape(description)} ' +
-           escape("; ".join(f"{label}: {fmt(total)}" for label, total in zip(long_labels, totals)))
-           + '</desc><defs>']
+           f'<desc id="{chart_id}-d">{escape(description)} {escape(summary)}</desc><defs>']
     for index, _ in enumerate(series):
         colour, kind = STYLES[index % len(STYLES)]
         if kind:
