@@ -123,7 +123,8 @@ def _keeps_connection_per_thread():
 
 
 def seconds_between(later, earlier):
-    """SQL for the seconds from `earlier` to `later` (two datetime columns), in either database."""
+    """SQL for the seconds from `earlier` to `later` (two datetime columns), in either database
+    (SQLite's, from fractional days, rounded to the millisecond: exactly 2 days is 172800)."""
     if is_postgres():
         return fn.date_part("epoch", later - earlier)
-    return (fn.julianday(later) - fn.julianday(earlier)) * 86400
+    return fn.ROUND((fn.julianday(later) - fn.julianday(earlier)) * 86400, 3)
