@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 400, 220  # the viewBox; shown at the container's width
 LEFT, RIGHT, TOP, BOTTOM = 44, 6, 18, 30  # room for the axis labels and totals
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-FONT = 12
+FONT, SMALL = 13, 12  # the labels; the totals above the bars
 # Colours with at least 3:1 against white (graphics), each with its own pattern too.
 STYLES = (("#1d5a85", None), ("#a64f00", "stripes"), ("#5b3f8c", "dots"),
           ("#3d5c2e", "cross"), ("#8a1f3d", "stripes-back"))
@@ -107,16 +107,18 @@ def layout(values, top):
 
 
 def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
-         axis="When", table_labels=None):
+         axis="When", table_labels=None, short=None):
     """A stacked bar chart: `labels` along the bottom, `series` [(name, [value per label])].
 
     Values are integers (counts, cents); `fmt` writes one for people (the totals, the scale
     and the table). `table_labels` name the rows of the table and the description in full
-    (the bottom of the chart has room for short labels only). Nothing to draw (no labels, or
-    every value 0) says so instead.
+    (the bottom of the chart has room for short labels only), and `short` writes a number
+    on the chart itself when `fmt` is too long for it (the table keeps `fmt`). Nothing to
+    draw (no labels, or every value 0) says so instead.
     """
     chart_id = chart_id or f"chart{next(_ids)}"
     long_labels = table_labels or labels
+    short = short or fmt
     columns = [[values[i] for _, values in series] for i in range(len(labels))]
     totals = [sum(column) for column in columns]
     heading = f'<p class="bar-chart-title"><strong>{escape(title)}</strong></p>'
@@ -144,7 +146,7 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
         y = PLOT_H - tick * PLOT_H // top
         svg.append(f'<line x1="0" x2="{PLOT_W}" y1="{y}" y2="{y}" stroke="#c9cfd3" '
                    f'stroke-width="1"/><text x="-4" y="{y + 4}" text-anchor="end" '
-                   f'fill="#333">{escape(fmt(tick))}</text>')
+                   f'fill="#333">{escape(short(tick))}</text>')
     for i, (label, parts) in enumerate(zip(labels, stacks)):
         x = i * slot + (slot - bar_w) // 2
         for index, (y, height) in enumerate(parts):
@@ -156,7 +158,7 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
         if totals[i]:
             top_y = min(y for y, _ in parts)
             svg.append(f'<text x="{x + bar_w // 2}" y="{top_y - 4}" text-anchor="middle" '
-                       f'fill="#222">{escape(fmt(totals[i]))}</text>')
+                       f'fill="#222" font-size="{SMALL}">{escape(short(totals[i]))}</text>')
         if (len(labels) - 1 - i) % stride == 0:
             svg.append(f'<text x="{x + bar_w // 2}" y="{PLOT_H + 16}" text-anchor="middle" '
                        f'fill="#333">{escape(label)}</text>')
@@ -181,3 +183,13 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
         f'<table class="mail-list"><caption>{escape(title)}</caption><thead><tr>'
         f'<th scope="col">{escape(axis)}</th>{head}{total_head}</tr></thead>'
         f'<tbody>{rows}</tbody></table></div></details></figure>')
+
+
+def short_money(cents):
+    """Cents for the inside of a chart: "$625", "$1.2k", "−$40" (the table has them exactly)."""
+    sign = "\u2212" if cents < 0 else ""
+    dollars = abs(int(cents)) // 100
+    if dollars < 1000:
+        return f"{sign}${dollars}"
+    whole, tenth = divmod((dollars + 50) // 100, 10)  # to the nearest hundred dollars
+    return f"{sign}${whole:,}k" if tenth == 0 else f"{sign}${whole:,}.{tenth}k"

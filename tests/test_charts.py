@@ -132,3 +132,12 @@ def test_twelve_months_back_from_today_are_twelve_different_months():
     firsts = charts.months_back(today(), 12)
     assert len(set(firsts)) == 12 and firsts[-1] == charts.month_of(today())
     assert all(first.day == 1 for first in firsts) and firsts == sorted(firsts)
+
+
+def test_money_inside_a_chart_is_short_and_exact_in_the_table():
+    assert [charts.short_money(c) for c in (0, 62500, 99999, 120000, 125050, -4000)] == [
+        "$0", "$625", "$999", "$1.2k", "$1.3k", "\u2212$40"]
+    figure, svg = svg_of(charts.bars("t", "d", ["Jan"], [("Paid", [125050])],
+                                     fmt=lambda c: f"${c / 100:,.2f}", short=charts.short_money))
+    assert "$1.3k" in [t.text for t in svg.iter(f"{SVG}text")]
+    assert [c.text for c in list(figure.iter("tr"))[1]] == ["Jan", "$1,250.50"]

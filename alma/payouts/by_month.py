@@ -95,6 +95,7 @@ def pictures(provider_id, on=None, months=12):
         "became due, paid or still to be paid) and the cancellation and missed-session fees "
         "you collect yourself and marked paid (less refunds). In all a month:",
         short, [(name, cents[key]) for key, name in INCOME_SERIES], fmt=money,
+        short=charts.short_money,
         table_labels=full, axis="Month", chart_id="chart-income",
         caption="Payout lines count in the month they became due, whenever their statement "
                 "is paid; a payment an insurer takes back counts against its month. Money "

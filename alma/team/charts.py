@@ -13,7 +13,7 @@ WEEKS = 12
 
 def _week_labels(mondays):
     short = [f"{m:%b} {m.day}" for m in mondays]
-    full = [f"Week of {m:%b} {m.day}, {m.year}" for m in mondays]
+    full = [f"{m:%b} {m.day}, {m.year}" for m in mondays]
     return short, full
 
 
@@ -25,7 +25,7 @@ def answered_on_time(now):
         "Consultation requests answered on time, by week",
         f"Requests asked each week of the last {WEEKS} (Monday to Sunday, UTC), by whether "
         "the provider answered within the 2 days we ask of them. Totals a week:",
-        short, series, table_labels=full, axis="Week", chart_id="chart-answers",
+        short, series, table_labels=full, axis="Week of", chart_id="chart-answers",
         caption="Counted in the week the request was sent. Requests for a state Alma "
                 "doesn't serve yet, and those the client withdrew, are not counted.")
 
@@ -40,7 +40,7 @@ def matches_on_target(now):
         "Matches proposed within target, by week",
         f"Match requests that came in each week of the last {WEEKS} (UTC), by whether the "
         f"team proposed a provider within its target of {target}. Totals a week:",
-        short, series, table_labels=full, axis="Week", chart_id="chart-matches",
+        short, series, table_labels=full, axis="Week of", chart_id="chart-matches",
         caption=f"Counted in the week the request came in. {closed} withdrawn or closed "
                 "before any proposal are not counted.")
 
