@@ -82,7 +82,7 @@ def pictures(provider_id, on=None, months=12):
     on = on or today()
     firsts, counted = sessions(provider_id, on, months)
     short = [f"{first:%b}" for first in firsts]
-    full = [f"{first:%B %Y}" for first in firsts]
+    full = [f"{first:%b %Y}" for first in firsts]
     logged = charts.bars(
         "Sessions you logged, by month",
         f"Sessions you logged for program clients, by the month they were held, the last "

@@ -100,7 +100,7 @@ def test_a_provider_sees_sessions_and_income_without_javascript(new_context, peo
     page.goto("/practice/payouts")
     check_pictures(page, width, drawn=2)
     table = page.locator("#chart-income table")
-    expect(table.locator("tbody tr").last).to_contain_text(f"{today():%B %Y}")
+    expect(table.locator("tbody tr").last).to_contain_text(f"{today():%b %Y}")
     expect(table.locator("tbody tr").last).to_contain_text("$75")
     page.locator("section.bar-charts").screenshot(path=f"/tmp/charts-practice-{width}.png")
 
