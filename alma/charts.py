@@ -15,7 +15,7 @@ import itertools
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 400, 220  # the viewBox; shown at the container's width
-LEFT, RIGHT, TOP, BOTTOM = 44, 6, 18, 30  # room for the axis labels and totals
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 18, 30  # room for the axis labels and totals
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 FONT, SMALL = 13, 12  # the labels; the totals above the bars
 # Colours with at least 3:1 against white (graphics), each with its own pattern too.

@@ -41,8 +41,8 @@ def matches_on_target(now):
         f"Match requests that came in each week of the last {WEEKS} (UTC), by whether the "
         f"team proposed a provider within its target of {target}. Totals a week:",
         short, series, table_labels=full, axis="Week of", chart_id="chart-matches",
-        caption=f"Counted in the week the request came in. {closed} withdrawn or closed "
-                "before any proposal are not counted.")
+        caption="Counted in the week the request came in. Requests withdrawn or closed "
+                f"before any proposal are not counted ({closed} in these weeks).")
 
 
 def credentialing_ages(now):
