@@ -180,7 +180,8 @@ def bars(title, description, labels, series, fmt=str, caption="", chart_id=None,
         f'<details class="bar-chart-table"><summary>The numbers as a table</summary>'
         f'<div class="bar-chart-scroll" role="region" tabindex="0" '
         f'aria-label="{escape(title)}: the table">'
-        f'<table class="mail-list"><caption>{escape(title)}</caption><thead><tr>'
+        f'<table class="mail-list"><caption class="visually-hidden">{escape(title)}</caption>'
+        f'<thead><tr>'
         f'<th scope="col">{escape(axis)}</th>{head}{total_head}</tr></thead>'
         f'<tbody>{rows}</tbody></table></div></details></figure>')
 
