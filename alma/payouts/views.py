@@ -16,7 +16,7 @@ from alma.claims.models import Claim, Visit
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today
 from alma.network.models import ProgramClient, Provider
-from alma.payouts import rates
+from alma.payouts import by_month, rates
 from alma.payouts import statements as service
 from alma.payouts.forms import AccountForm
 from alma.payouts.models import WAITING, PayoutLine, PayoutStatement, PayRate
@@ -57,6 +57,7 @@ def page():
     coming = service.coming(provider.id)
     _seen(item.links.get("visit") for item in coming["items"])
     return render_template("payouts/practice.html", provider=provider, coming=coming,
+                           pictures=by_month.pictures(provider.id),
                            statements=service.statements_of(provider.id),
                            rates=sorted(rates.current_rates(provider.id, today()).values(),
                                         key=lambda rate: rate.cpt_code))

@@ -16,6 +16,7 @@ from alma.directory.service import UnknownState
 from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
 from alma.network import vocab
+from alma.team import charts as team_charts
 from alma.team.forms import InviteForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -34,7 +35,7 @@ def dashboard():
     if me().has_role("billing", "admin"):
         week = ledger.by_day(today() - datetime.timedelta(days=6), today())
     return render_template("team/dashboard.html", numbers=matching.dashboard(),
-                           failed=failed, week=week)
+                           failed=failed, week=week, pictures=team_charts.dashboard())
 
 
 # --- States and waitlists -----------------------------------------------------------------
