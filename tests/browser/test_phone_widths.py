@@ -57,7 +57,7 @@ SKIP = {
 }
 SKIP_PREFIXES = {"/dev": "development tools, never served in production",
                  "/mail": "development tools (the outbox), never served in production"}
-SKIP_SUFFIXES = {".csv": "downloads, not pages"}
+SKIP_SUFFIXES = {".csv": "downloads, not pages", ".jpg": "providers' photos: images, not pages"}
 # Routes that only answer with an emailed token: a wrong one shows the link's problem page,
 # which is what a person with an old link sees.
 TOKEN_ARGS = {"token"}
