@@ -1,10 +1,11 @@
 """The text the client is emailed about a proposed therapist reads as English."""
 import html
 
+from alma.accounts.models import User
+from alma.clock import utcnow
 from alma.matching import service, wording
 from alma.network.models import Language, Modality, Payer, Specialty
 from tests import factories
-from tests.matching.test_matching import network, team  # noqa: F401 (fixtures)
 
 
 def test_lists_take_commas_and_and():
@@ -83,7 +84,13 @@ def test_self_pay_within_a_budget(app, db):
         "Joanna offers self-pay."
 
 
-def test_the_team_is_offered_the_sentence_to_send(app, client, network, team):  # noqa: F811
+def test_the_team_is_offered_the_sentence_to_send(app, client, db):
+    factories.operate_in("CA")
+    factories.provider(first_name="Fiona", payers=("aetna",), specialties=("grief-and-loss",))
+    user = User.create(email="mia@alma.example", name="Mia Matcher", roles="matching")
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["seen"] = utcnow().timestamp()
     with app.app_context():
         match, _ = service.ask_to_be_matched(_needs(
             payer=Payer.get(slug="aetna"), specialty=Specialty.get(slug="grief-and-loss")))
