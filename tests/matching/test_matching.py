@@ -233,7 +233,8 @@ def test_the_team_launches_a_state_and_its_waitlist_is_told_once(
     token = csrf_token_from(page)
     # One click on the states page only asks: nothing is launched without the confirmation.
     asked = client.post("/team/states/WY/launch", data={"csrf_token": token})
-    assert asked.status_code == 303 and asked.headers["Location"].endswith("/team/states/WY/launch")
+    assert asked.status_code == 303
+    assert asked.headers["Location"].endswith("/team/states/WY/launch")
     assert not ServiceState.get_by_id("WY").operating
     confirm = client.get("/team/states/WY/launch").get_data(as_text=True)
     assert "Launch Wyoming?" in confirm and "1 person on its waitlist" in confirm
