@@ -21,7 +21,12 @@ class NotFound(ProgramProblem):
 def voidable(visit, claims):
     """None if the visit may be voided, else why not (in words for the provider)."""
     if any(claim.status != READY for claim in claims):
-        return ("Its claim has gone to the insurer: ask the billing team to void the claim.")
+        return "Its claim has gone to the insurer: ask the billing team to void the claim."
+    if claims and Claim.select().join(Visit).where(
+            (Visit.program_client == visit.program_client_id) & (Visit.id != visit.id)
+            & (Visit.logged_at > visit.logged_at)).exists():
+        return ("A later session's claim counted this one's share of the deductible: ask the "
+                "billing team to correct them.")
     return None
 
 
@@ -37,11 +42,6 @@ def void_visit(provider, visit_id, actor=None):
             query.for_update().get()
         claims = list(Claim.select().where(Claim.visit == visit.id))
         problem = voidable(visit, claims)
-        if problem is None and claims and Claim.select().join(Visit).where(
-                (Visit.program_client == visit.program_client_id) & (Visit.id != visit.id)
-                & (Visit.logged_at > visit.logged_at)).exists():
-            problem = ("A later session's claim counted this one's share of the deductible: "
-                       "ask the billing team to correct them.")
         if problem:
             raise ProgramProblem(f"This session can't be voided. {problem}")
         what = (f"{visit.attendance_label.lower()} on {visit.held_on:%B %-d, %Y} "

@@ -92,3 +92,18 @@ def test_a_paid_fee_or_another_providers_session_is_not_voided(app, in_program):
         with pytest.raises(voiding.NotFound):
             voiding.void_visit(other, wrong.id)
     assert Visit.select().count() == 1 and CreditNote.select().count() == 0
+
+
+def test_a_claimed_session_counted_by_a_later_one_is_left_to_the_billing_team(app, in_program):
+    program_client = move_in(in_program, member_id="ALMA-COINS-DEDUCT")
+    checked(app, program_client, MONDAY - datetime.timedelta(days=3))
+    with time_machine.travel(LATER, tick=False):
+        first = sessions.log_visit(in_program, program_client, MONDAY.date(), "90834", True,
+                                   "attended")
+    with time_machine.travel(LATER + datetime.timedelta(hours=1), tick=False):
+        sessions.log_visit(in_program, program_client,
+                           MONDAY.date() + datetime.timedelta(days=1), "90834", True,
+                           "attended")
+        with pytest.raises(ProgramProblem, match="later session's claim"):
+            voiding.void_visit(in_program, first.id)
+    assert Visit.select().count() == 2 and Claim.select().count() == 2
