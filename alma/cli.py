@@ -12,11 +12,13 @@ from alma.accounts import service as accounts
 from alma.config import ConfigError, check_database
 from alma.consultations import service as consultations
 from alma.db import db
+from alma.demo import seed as roles
 from alma.directory import demo
 from alma.directory import service as directory
 from alma.directory.service import UnknownState
 from alma.mail import delivery
 from alma.mail.models import FAILED, OutboundEmail
+from alma.models import ALL_MODELS
 from alma.network.models import Provider, ServiceState
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -64,7 +66,11 @@ def status_command():
 @click.option("--in-production", is_flag=True,
               help="Seed even with ALMA_ENV=production (a staging or demo site).")
 def seed_command(count, random_seed, if_empty, in_production):
-    """Build a realistic demo directory: invented therapists, for development and demos."""
+    """Build a realistic demo directory, and a demo of every role (outside production).
+
+    Without --if-empty, outside production, everything but the reference data is deleted
+    first; in production, only the directory is replaced.
+    """
     if current_app.config["ALMA_ENV"] == "production" and not in_production:
         # ALMA_ENV defaults to production: a real directory would fill with invented
         # therapists, and the worker would email their made-up addresses.
@@ -75,11 +81,29 @@ def seed_command(count, random_seed, if_empty, in_production):
     if if_empty and Provider.select().exists():
         click.echo("Providers exist already; leaving the demo data as it is.")
         return
+    # Outside production the demo of every role comes too: its people sign in from /dev,
+    # and its claims and benefit checks need the sandbox clearinghouses. Neither exists in
+    # production, where a staging site gets the directory and keeps everything else.
+    every_role = current_app.config["ALMA_ENV"] != "production"
     started = time.perf_counter()
+    if every_role:
+        roles.clear(ALL_MODELS)  # its people refer to the providers made again
     summary = demo.seed(count, random_seed, progress=click.echo)
     click.echo(f"Seeded {summary['providers']:,} providers ({summary['listings']:,} listings) "
                f"in {time.perf_counter() - started:.1f}s; the network operates in "
                f"{', '.join(summary['operating_states'])}.")
+    if every_role:
+        started = time.perf_counter()
+        try:
+            made = roles.seed()
+        except roles.DemoProblem as problem:
+            raise click.ClickException(str(problem))
+        click.echo(f"Demo of every role in {time.perf_counter() - started:.1f}s: "
+                   f"{made['team']} team members, {made['members']} members, "
+                   f"{made['program_clients']} program clients, {made['claims']} claims, "
+                   f"{made['applications']} applications, {made['consultations']} "
+                   f"consultation requests, {made['matches']} match requests. "
+                   "Be any of them at /dev.")
 
 
 directory_cli = AppGroup("directory", help="The public directory.")

@@ -9,7 +9,7 @@ import psycopg2.extensions
 from flask import g
 from gevent import monkey
 from gevent.socket import wait_read, wait_write
-from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase, fn
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
@@ -120,3 +120,11 @@ def _keeps_connection_per_thread():
     # An unpooled SQLite database (ALMA_DB_POOL_SIZE=0, or :memory:) keeps one
     # connection per thread: closing it would lose its cache, or its data.
     return isinstance(db.obj, SqliteDatabase) and not isinstance(db.obj, PooledDatabase)
+
+
+def seconds_between(later, earlier):
+    """SQL for the seconds from `earlier` to `later` (two datetime columns), in either database
+    (SQLite's, from fractional days, rounded to the millisecond: exactly 2 days is 172800)."""
+    if is_postgres():
+        return fn.date_part("epoch", later - earlier)
+    return fn.ROUND((fn.julianday(later) - fn.julianday(earlier)) * 86400, 3)

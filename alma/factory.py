@@ -14,17 +14,21 @@ from alma.billing.views import bp as billing_bp
 from alma.billing_desk import money as _desk_money  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk import refunds as _desk_refunds  # noqa: F401 (its routes, on desk_bp)
 from alma.billing_desk.views import bp as desk_bp
+from alma.claims import money as _claims_money  # noqa: F401 (its money_moved receiver)
 from alma.claims.queue_views import bp as claims_queue_bp
 from alma.claims.reconcile_views import bp as reconcile_bp
 from alma.claims.views import bp as claims_bp
+from alma.clients.views import bp as clients_bp
 from alma.config import ConfigError, check_can_serve, from_environment
 from alma.consultations.inbox import bp as inbox_bp
 from alma.consultations.views import bp as consultations_bp
+from alma.demo.views import bp as demo_bp
 from alma.directory.views import bp as directory_bp
 from alma.extensions import csrf, htmx, limiter
 from alma.mail.views import bp as dev_mail_bp
 from alma.matching.views import bp as matching_bp
 from alma.membership.views import bp as membership_bp
+from alma.payouts import money as _payouts_money  # noqa: F401 (its money_moved receiver)
 from alma.payouts.views import bp as payouts_bp
 from alma.practice import invoices as _practice_invoices  # noqa: F401 (its routes, on practice_bp)
 from alma.practice.views import bp as practice_bp
@@ -73,6 +77,7 @@ def create_app(config=None):
     app.register_blueprint(consultations_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(clients_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(practice_bp)
@@ -87,6 +92,7 @@ def create_app(config=None):
     app.register_blueprint(claims_queue_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
+        app.register_blueprint(demo_bp)
     cli.refuse_without_database(app)
     return app
 

@@ -2,7 +2,7 @@
 import datetime
 from urllib.parse import urlencode
 
-from flask import request
+from flask import request, url_for
 from markupsafe import Markup, escape
 
 from alma.web import absolute_url
@@ -39,6 +39,35 @@ def url_with(**changes):
             args[key] = value
     query = urlencode(args)
     return request.path + ("?" + query if query else "")
+
+
+# What /match reads from its query string to fill in its form: the directory's own names.
+MATCH_PREFILL = ("state", "payment", "specialty", "modality", "language", "gender", "format",
+                 "zip")
+
+
+def match_url(_args=None, _external=False, **values):
+    """/match, its form filled in with what the client told us already.
+
+    `_args` (a page's query string, e.g. the directory search) gives values, and `values`
+    override them. Only the form's own choices travel: never a name, an email address or
+    what someone wrote about their health (a URL ends up in logs and browser histories).
+    """
+    picked = {key: (_args or {}).get(key) for key in MATCH_PREFILL}
+    picked.update({key: value for key, value in values.items() if key in MATCH_PREFILL})
+    picked = {key: str(value) for key, value in picked.items() if value}
+    if picked.get("format") == "either":
+        picked.pop("format")
+    if _external:
+        return absolute_url("matching.ask", **picked)
+    return url_for("matching.ask", **picked)
+
+
+def match_values(request_or_match):
+    """What a consultation or match request tells /match: state, payment, format."""
+    r = request_or_match
+    payment = "self-pay" if r.self_pay else (r.payer.slug if r.payer_id else None)
+    return {"state": r.state, "payment": payment, "format": r.preferred_format}
 
 
 def options(pairs, selected):
@@ -79,6 +108,7 @@ def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
     app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options,
                                   described_by=described_by, absolute_url=absolute_url,
+                                  match_url=match_url, match_values=match_values,
                                   timedelta=datetime.timedelta)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,13 +8,18 @@ from flask import redirect, render_template
 
 from alma.accounts import links
 
+# A client's dead link offers a new one by email; anyone else's, signing in.
+CLIENT_PROBLEM = "accounts/client_link_problem.html"
+PROBLEM = "accounts/link_problem.html"
 
-def _problem(message):
-    return render_template("accounts/link_problem.html", message=message), 410
+
+def _problem(message, for_client):
+    return render_template(CLIENT_PROBLEM if for_client else PROBLEM, message=message), 410
 
 
-def confirm(token, purpose, template, problem, already_open):
-    """`already_open(subject_id)` gives the URL to go to if this browser holds it, else None."""
+def confirm(token, purpose, template, problem, already_open, for_client=False):
+    """`already_open(subject_id)` gives the URL to go to if this browser holds it, else None.
+    `for_client`: the link was a client's (no password), so a dead one offers a new one."""
     link = links.lookup(token, purpose)
     target = already_open(link.subject_id) if link is not None else None
     if target:
@@ -22,14 +27,14 @@ def confirm(token, purpose, template, problem, already_open):
     try:
         links.check(token, purpose)
     except links.LinkProblem:
-        return _problem(problem)
+        return _problem(problem, for_client)
     return render_template(template)
 
 
-def spend(token, purpose, problem, remember):
+def spend(token, purpose, problem, remember, for_client=False):
     """`remember(subject_id)` records it in the session and gives the URL to go to."""
     try:
         link = links.spend(token, purpose)
     except links.LinkProblem:
-        return _problem(problem)
+        return _problem(problem, for_client)
     return redirect(remember(link.subject_id), 303)

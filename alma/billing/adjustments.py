@@ -11,19 +11,21 @@ Each one
 - names who made it (`made_by`) and records an audit event with the amount and the reason;
 - queues the payer's receipt in the same transaction, once per row (its dedupe key).
 
-The gateway is called inside the transaction, with the invoice locked: if it fails, nothing
-is recorded and the same form may be sent again; if the process dies after Stripe refunded,
-the retry's key finds that refund at Stripe instead of making another.
+A refund is made by `service.refund`, the one path every refund takes (the billing desk's,
+a lower share a remittance decided, money taken twice): the gateway is called inside the
+transaction, with the invoice locked: if it fails, nothing is recorded and the same form
+may be sent again; if the process dies after Stripe refunded, the retry's key finds that
+refund at Stripe instead of making another. This module checks what a form sent first.
 """
 import re
 from dataclasses import dataclass
 
-from flask import current_app
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from alma import audit
-from alma.billing import gateways, service
-from alma.billing.models import CreditNote, Invoice, Payment, Refund
+from alma.billing import service
+from alma.billing.models import CreditNote, Invoice, Payment
+from alma.billing.service import AdjustmentProblem, KeyUsed
 from alma.db import db
 from alma.inputs import one_line
 from alma.mail import service as mail
@@ -31,36 +33,6 @@ from alma.templating import money
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REASON_MAX = 255  # the column's width (Refund.reason, CreditNote.reason)
-DIRECT = "direct"  # paid to the provider, recorded by them (alma/billing/overdue.py)
-
-
-class AdjustmentProblem(service.BillingProblem):
-    """A refund or credit note that can't be made as asked: nothing was changed. `field`
-    names the form field at fault, if one is."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
-class KeyUsed(AdjustmentProblem):
-    """The form's key already made something else (another payment, amount or kind)."""
-
-
-@dataclass
-class RefundPlan:
-    payment: Payment
-    invoice: Invoice
-    amount: int
-    credit_too: bool
-    refundable: int  # of this payment, before
-    before: service.Amounts
-    after: service.Amounts
-
-    @property
-    def reopens(self):
-        """Whether the payer will owe something again afterwards."""
-        return self.after.due > max(self.before.due, 0)
 
 
 @dataclass
@@ -69,62 +41,6 @@ class CreditPlan:
     amount: int
     before: service.Amounts
     after: service.Amounts
-
-
-def refunded(payment):
-    return Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
-        Refund.payment == payment.id).scalar()
-
-
-def refundable(payment):
-    """What of this payment may still go back (0 for one paid to the provider directly)."""
-    return 0 if payment.gateway == DIRECT else payment.amount_cents - refunded(payment)
-
-
-def gateway_problem(payment):
-    """Why this payment can't be refunded through its gateway here, or None."""
-    if payment.gateway == DIRECT:
-        return ("This was paid to the provider directly: Alma holds none of it to give back. "
-                "The provider refunds their client.")
-    if payment.gateway == gateways.LocalGateway.name:
-        return None
-    if payment.gateway == "stripe" and current_app.config["PAYMENT_GATEWAY"] == "stripe":
-        return None
-    return (f"This was paid through {payment.gateway}, which isn't set up on this server: "
-            "it can't be refunded from here.")
-
-
-def gateway_for(payment):
-    problem = gateway_problem(payment)
-    if problem:
-        raise AdjustmentProblem(problem)
-    if payment.gateway == gateways.LocalGateway.name:
-        return gateways.LocalGateway()
-    return gateways.gateway()
-
-
-def plan_refund(payment, amount_cents, credit_too):
-    """What refunding `amount_cents` of `payment` would do, or AdjustmentProblem."""
-    problem = gateway_problem(payment)
-    if problem:
-        raise AdjustmentProblem(problem)
-    left = refundable(payment)
-    if amount_cents is None or amount_cents <= 0:
-        raise AdjustmentProblem("Enter an amount more than $0.", "amount")
-    if amount_cents > left:
-        raise AdjustmentProblem(
-            f"At most {money(left)} of this payment can be refunded: "
-            f"{money(payment.amount_cents)} was paid and {money(payment.amount_cents - left)} "
-            "refunded already." if left else "This payment has been refunded in full already.",
-            "amount")
-    invoice = payment.invoice
-    before = service.amounts(invoice)
-    credited = amount_cents if credit_too else 0
-    after = service.Amounts(before.total, before.credited + credited, before.paid,
-                            before.refunded + amount_cents)
-    if after.credited > after.total:
-        raise AdjustmentProblem("The invoice would be credited more than it charged.")
-    return RefundPlan(payment, invoice, amount_cents, credit_too, left, before, after)
 
 
 def plan_credit(invoice, amount_cents):
@@ -158,10 +74,6 @@ def check_key(key):
         raise AdjustmentProblem("This form has expired: open it again.")
 
 
-def _who(user):
-    return f"{user.name} <{user.email}>" if user is not None else "the app"
-
-
 def refund(payment_id, amount_cents, reason, made_by, key, credit_too=False, gateway=None):
     """Refund part or all of a payment, once per key; returns (refund, made now?).
 
@@ -170,44 +82,8 @@ def refund(payment_id, amount_cents, reason, made_by, key, credit_too=False, gat
     """
     check_key(key)
     reason = checked_reason(reason)
-    with db.atomic():
-        payment = Payment.get_by_id(payment_id)
-        invoice = service.locked(payment.invoice_id)
-        done = Refund.get_or_none(Refund.idempotency_key == key)
-        if done is not None:
-            if (done.payment_id, done.amount_cents) != (payment.id, amount_cents):
-                raise KeyUsed("This form made a different refund already: nothing more "
-                              "was refunded. Open the refund page again to make another.")
-            return done, False
-        plan = plan_refund(payment, amount_cents, credit_too)
-        reference = (gateway or gateway_for(payment)).refund(payment, amount_cents, key=key)
-        try:
-            with db.atomic():
-                made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
-                                     reference=reference, made_by=made_by,
-                                     idempotency_key=key)
-                note = CreditNote.create(invoice=invoice, amount_cents=amount_cents,
-                                         reason=reason, made_by=made_by,
-                                         idempotency_key=key) if credit_too else None
-        except IntegrityError:
-            raise KeyUsed("This form was used already: nothing more was refunded.")
-        service.settle(invoice)
-        _tell_refunded(invoice, payment, made, note, plan.after)
-        return made, True
-
-
-def _tell_refunded(invoice, payment, made, note, after):
-    """The audit event and the payer's receipt, in the refund's transaction."""
-    audit.record("refunded", "invoice", invoice.id, client=invoice.owed_by_client_id,
-                 actor=made.made_by, detail=(
-                     f"Refunded {money(made.amount_cents)} ({made.amount_cents} cents) of "
-                     f"payment {payment.id} ({payment.gateway} {payment.reference}) on invoice "
-                     f"{invoice.number}: refund {made.id}"
-                     f"{f', credit note {note.id} for the same' if note else ''}"
-                     f", by {_who(made.made_by)}. Reason: {made.reason}"))
-    mail.queue("refund_receipt", service.payer_email(invoice),
-               dedupe_key=f"refund:{made.id}:receipt", invoice=invoice, payment=payment,
-               refund=made, note=note, amounts=after, url=service.invoice_link(invoice))
+    return service.refund(Payment.get_by_id(payment_id), amount_cents, reason, gateway=gateway,
+                          made_by=made_by, key=key, credit_too=credit_too)
 
 
 def credit(invoice_id, amount_cents, reason, made_by, key):
@@ -239,7 +115,7 @@ def _tell_credited(invoice, note, after):
     audit.record("credited", "invoice", invoice.id, client=invoice.owed_by_client_id,
                  actor=note.made_by, detail=(
                      f"Credit note {note.id}: {money(note.amount_cents)} ({note.amount_cents} "
-                     f"cents) off invoice {invoice.number}, by {_who(note.made_by)}. "
+                     f"cents) off invoice {invoice.number}, by {service.who(note.made_by)}. "
                      f"Reason: {note.reason}"))
     mail.queue("credit_note", service.payer_email(invoice),
                dedupe_key=f"credit-note:{note.id}:receipt", invoice=invoice, note=note,

@@ -3,19 +3,23 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from peewee import IntegrityError, fn
 
+from alma import audit
 from alma.accounts import links
-from alma.billing import events
+from alma.billing import events, gateways
 from alma.billing.models import (OPEN, PAID, CreditNote, GatewayEvent, Invoice, InvoiceLine,
                                  Payment, Refund)
 from alma.clock import today, utcnow
 from alma.db import db, is_postgres
 from alma.mail import service as mail
+from alma.templating import money
 from alma.web import absolute_url
 
 INVOICE_LINK = "invoice"
 INVOICE_LINK_TTL = datetime.timedelta(days=90)
+DIRECT = "direct"  # paid to the provider, recorded by them (alma/billing/overdue.py)
 
 
 class BillingProblem(Exception):
@@ -160,8 +164,9 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
         except IntegrityError:  # the same payment, reported twice at once
             return Payment.get(Payment.reference == reference), False
         if excess > 0:
+            # The payment's receipt says what went back: no second email.
             refund(payment, excess, "Paid more than was due: the difference goes back.",
-                   gateway=returning_excess_through)
+                   gateway=returning_excess_through, receipt=False)
         settle(invoice)
         mail.queue("payment_receipt", payer_email(invoice),
                    dedupe_key=f"payment:{payment.id}:receipt", invoice=invoice,
@@ -169,23 +174,159 @@ def record_payment(invoice, amount_cents, gateway, reference, returning_excess_t
         return payment, True
 
 
-def refund(payment, amount_cents, reason, gateway=None):
-    """Give back part or all of a payment (through the gateway that took it).
+# --- Giving money back: the one path every refund takes ----------------------------------
 
-    The gateway's idempotency key names what was refunded before: a retry after a lost
-    answer is the same refund, a second refund of the same amount later is another."""
+class AdjustmentProblem(BillingProblem):
+    """A refund or credit note that can't be made as asked: nothing was changed. `field`
+    names the form field at fault, if one is."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class KeyUsed(AdjustmentProblem):
+    """The key already made something else (another payment, amount or kind)."""
+
+
+@dataclass
+class RefundPlan:
+    payment: Payment
+    invoice: Invoice
+    amount: int
+    credit_too: bool
+    refundable: int  # of this payment, before
+    before: Amounts
+    after: Amounts
+
+    @property
+    def reopens(self):
+        """Whether the payer will owe something again afterwards."""
+        return self.after.due > max(self.before.due, 0)
+
+
+def refunded(payment):
+    return Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
+        Refund.payment == payment.id).scalar()
+
+
+def refundable(payment):
+    """What of this payment may still go back (0 for one paid to the provider directly)."""
+    return 0 if payment.gateway == DIRECT else payment.amount_cents - refunded(payment)
+
+
+def gateway_problem(payment):
+    """Why this payment can't be refunded through its gateway here, or None."""
+    if payment.gateway == DIRECT:
+        return ("This was paid to the provider directly: Alma holds none of it to give back. "
+                "The provider refunds their client.")
+    if payment.gateway == gateways.LocalGateway.name:
+        return None
+    if payment.gateway == "stripe" and current_app.config["PAYMENT_GATEWAY"] == "stripe":
+        return None
+    return (f"This was paid through {payment.gateway}, which isn't set up on this server: "
+            "it can't be refunded from here.")
+
+
+def gateway_for(payment):
+    problem = gateway_problem(payment)
+    if problem:
+        raise AdjustmentProblem(problem)
+    if payment.gateway == gateways.LocalGateway.name:
+        return gateways.LocalGateway()
+    return gateways.gateway()
+
+
+def plan_refund(payment, amount_cents, credit_too):
+    """What refunding `amount_cents` of `payment` would do, or AdjustmentProblem."""
+    problem = gateway_problem(payment)
+    if problem:
+        raise AdjustmentProblem(problem)
+    left = refundable(payment)
+    if amount_cents is None or amount_cents <= 0:
+        raise AdjustmentProblem("Enter an amount more than $0.", "amount")
+    if amount_cents > left:
+        raise AdjustmentProblem(
+            f"At most {money(left)} of this payment can be refunded: "
+            f"{money(payment.amount_cents)} was paid and {money(payment.amount_cents - left)} "
+            "refunded already." if left else "This payment has been refunded in full already.",
+            "amount")
+    invoice = payment.invoice
+    before = amounts(invoice)
+    credited = amount_cents if credit_too else 0
+    after = Amounts(before.total, before.credited + credited, before.paid,
+                    before.refunded + amount_cents)
+    if after.credited > after.total:
+        raise AdjustmentProblem("The invoice would be credited more than it charged.")
+    return RefundPlan(payment, invoice, amount_cents, credit_too, left, before, after)
+
+
+def refund(payment, amount_cents, reason, gateway=None, made_by=None, key=None,
+           credit_too=False, receipt=True):
+    """Give back part or all of a payment through the gateway that took it, once per key:
+    returns (the Refund, made now?). Every refund takes this path: the billing desk's
+    (alma/billing/adjustments.py), a lower share the plan decided (alma/claims/reconcile.py),
+    money taken twice at a checkout (record_payment).
+
+    `key` is the caller's idempotency key (a form's), unique with the row: a retry or a
+    second worker finds the row the first one made. Without one, the key names what was
+    refunded of the payment before (`payment-12-after-2500-1000`): a retry after the process
+    died is the same refund, a second refund of the same amount later is another. The key
+    is the gateway's too, so a retry after the gateway's answer was lost, or after Stripe
+    refunded and the process died, is answered with the refund it made.
+
+    Under the invoice's lock (`locked`), so two refunds at once never give back more than
+    was paid. With `credit_too`, the invoice is lowered by the same amount (a credit note
+    with the same key and reason). The audit event names who (`made_by`, or the app) and
+    why; the payer's receipt is queued in the same transaction (`receipt=False` when the
+    caller's own email says it). The gateway is called inside the transaction: if it fails,
+    nothing is recorded.
+    """
     with db.atomic():
-        locked(payment.invoice_id)
-        already = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
-            Refund.payment == payment.id).scalar()
-        if amount_cents <= 0 or amount_cents > payment.amount_cents - already:
-            raise BillingProblem("A refund is more than nothing and at most what was paid.")
-        key = f"{payment.id}-after-{already}-{amount_cents}"
-        reference = gateway.refund(payment, amount_cents, key=key) if gateway else None
-        made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
-                             reference=reference)
-        settle(payment.invoice)
-        return made
+        invoice = locked(payment.invoice_id)
+        payment = Payment.get_by_id(payment.id)
+        if key is not None:
+            done = Refund.get_or_none(Refund.idempotency_key == key)
+            if done is not None:
+                if (done.payment_id, done.amount_cents) != (payment.id, amount_cents):
+                    raise KeyUsed("This form made a different refund already: nothing more "
+                                  "was refunded. Open the refund page again to make another.")
+                return done, False
+        plan = plan_refund(payment, amount_cents, credit_too)
+        key = key or f"payment-{payment.id}-after-{refunded(payment)}-{amount_cents}"
+        reference = (gateway or gateway_for(payment)).refund(payment, amount_cents, key=key)
+        try:
+            with db.atomic():
+                made = Refund.create(payment=payment, amount_cents=amount_cents, reason=reason,
+                                     reference=reference, made_by=made_by,
+                                     idempotency_key=key)
+                note = CreditNote.create(invoice=invoice, amount_cents=amount_cents,
+                                         reason=reason, made_by=made_by,
+                                         idempotency_key=key) if credit_too else None
+        except IntegrityError:
+            raise KeyUsed("This form was used already: nothing more was refunded.")
+        settle(invoice)
+        _tell_refunded(invoice, payment, made, note, plan.after, receipt)
+        return made, True
+
+
+def who(user):
+    return f"{user.name} <{user.email}>" if user is not None else "the app"
+
+
+def _tell_refunded(invoice, payment, made, note, after, receipt):
+    """The audit event and the payer's receipt, in the refund's transaction."""
+    audit.record("refunded", "invoice", invoice.id, client=invoice.owed_by_client_id,
+                 actor=made.made_by, detail=(
+                     f"Refunded {money(made.amount_cents)} ({made.amount_cents} cents) of "
+                     f"payment {payment.id} ({payment.gateway} {payment.reference}) on invoice "
+                     f"{invoice.number}: refund {made.id}"
+                     f"{f', credit note {note.id} for the same' if note else ''}"
+                     f", by {who(made.made_by)}. Reason: {made.reason}"))
+    if receipt:
+        mail.queue("refund_receipt", payer_email(invoice),
+                   dedupe_key=f"refund:{made.id}:receipt", invoice=invoice, payment=payment,
+                   refund=made, note=note, amounts=after, url=invoice_link(invoice))
 
 
 def credit(invoice, amount_cents, reason):

@@ -11,8 +11,7 @@ from alma.extensions import csrf, limiter
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
-LINK_PROBLEM = "This link has expired or been used already. The newest email about this " \
-               "invoice has a fresh one."
+LINK_PROBLEM = "This link has expired or been used already: each link works once."
 
 
 def _may_see(invoice):
@@ -40,7 +39,7 @@ def invoice_link(token):
     return link_pages.confirm(
         token, service.INVOICE_LINK, "billing/link.html", LINK_PROBLEM,
         lambda invoice_id: _invoice_url(invoice_id)
-        if invoice_id in session.get("invoice_ids", []) else None)
+        if invoice_id in session.get("invoice_ids", []) else None, for_client=True)
 
 
 @bp.post("/link/<token>")
@@ -49,7 +48,8 @@ def invoice_link_post(token):
     def remember(invoice_id):
         session["invoice_ids"] = sorted(set(session.get("invoice_ids", [])) | {invoice_id})
         return _invoice_url(invoice_id)
-    return link_pages.spend(token, service.INVOICE_LINK, LINK_PROBLEM, remember)
+    return link_pages.spend(token, service.INVOICE_LINK, LINK_PROBLEM, remember,
+                            for_client=True)
 
 
 def _invoice_page(found, problem=None, status=200):

@@ -1,9 +1,14 @@
-"""Money in and out by day (UTC): payments in by gateway, refunds out, credit notes, net.
+"""Money in and out by day (UTC): clients' payments in by gateway, refunds out, credit
+notes; insurers' remittances in, provider payouts out, recoupments and write-offs; the net.
 
-Every figure is a sum of rows (`Payment`, `Refund`, `CreditNote`) by the day they were made,
-and `entries_on` lists the rows behind one day, so each amount traces to its invoices.
-A payment a provider recorded as paid to them directly never reached Alma: it is shown
-apart and left out of what came in and of the net.
+Every figure is a sum of rows by the day they were made (`Payment`, `Refund`, `CreditNote`),
+or of the movements the features answer `events.money_moved` with (claims: remittances by
+their payment date, recoupments, write-offs; payouts: statements paid), and `entries_on`
+lists the rows behind one day, so each amount traces to what caused it. A payment a
+provider recorded as paid to them directly never reached Alma: it is shown apart and left
+out of what came in and of the net. A recoupment comes off that remittance or a later one
+(the remittance's amount is what arrived), and a write-off moves no money: both are shown
+apart, out of the net.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -11,11 +16,16 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from alma.accounts.models import User
-from alma.billing.adjustments import DIRECT
+from alma.billing import events
+from alma.billing.events import PAYOUT, RECOUPMENT, REMITTANCE, WRITE_OFF
 from alma.billing.models import CreditNote, Invoice, Payment, Refund
+from alma.billing.service import DIRECT
 from alma.clock import today
 
 DEFAULT_DAYS = 30
+# A movement's kind: the Day's fields counting it and summing it.
+MOVED = {REMITTANCE: ("remittances", "remitted"), PAYOUT: ("payouts", "paid_out"),
+         RECOUPMENT: ("recoupments", "recouped"), WRITE_OFF: ("write_offs", "written_off")}
 GATEWAY_LABELS = {"stripe": "Stripe", "local": "Local test", DIRECT: "Paid to providers"}
 
 
@@ -31,14 +41,32 @@ class Day:
     refunded: int = 0
     credit_notes: int = 0
     credited: int = 0
+    remittances: int = 0
+    remitted: int = 0
+    payouts: int = 0
+    paid_out: int = 0
+    recoupments: int = 0
+    recouped: int = 0
+    write_offs: int = 0
+    written_off: int = 0
+
+    @property
+    def money_in(self):
+        return self.paid_in + self.remitted
+
+    @property
+    def money_out(self):
+        return self.refunded + self.paid_out
 
     @property
     def net(self):
-        return self.paid_in - self.refunded
+        return self.money_in - self.money_out
 
     @property
     def quiet(self):
-        return not (self.payments or self.direct_count or self.refunds or self.credit_notes)
+        return not (self.payments or self.direct_count or self.refunds or self.credit_notes
+                    or self.remittances or self.payouts or self.recoupments
+                    or self.write_offs)
 
     def add(self, other):
         self.payments += other.payments
@@ -53,6 +81,9 @@ class Day:
         self.refunded += other.refunded
         self.credit_notes += other.credit_notes
         self.credited += other.credited
+        for counted, summed in MOVED.values():
+            setattr(self, counted, getattr(self, counted) + getattr(other, counted))
+            setattr(self, summed, getattr(self, summed) + getattr(other, summed))
 
 
 @dataclass
@@ -113,10 +144,21 @@ def by_day(start, end):
             row = days[_as_date(when)]
             setattr(row, counted, count)
             setattr(row, summed, cents)
+    for movement in moved(start, end):
+        row, (counted, summed) = days[movement.day], MOVED[movement.kind]
+        setattr(row, counted, getattr(row, counted) + 1)
+        setattr(row, summed, getattr(row, summed) + movement.cents)
     totals = Day(None)
     for row in days.values():
         totals.add(row)
     return Ledger(start, end, list(days.values()), sorted(totals.by_gateway), totals)
+
+
+def moved(start, end):
+    """What the features say moved on these days (events.money_moved), in their order."""
+    found = [movement for _, answer in events.money_moved.send(None, start=start, end=end)
+             for movement in answer or () if start <= movement.day <= end]
+    return sorted(found, key=lambda movement: movement.at)
 
 
 @dataclass
@@ -125,6 +167,7 @@ class Entries:
     payments: list
     refunds: list
     credit_notes: list
+    moved: dict  # kind: [Movement]
 
 
 def entries_on(day):
@@ -142,7 +185,10 @@ def entries_on(day):
                  .switch(CreditNote).join(User, on=CreditNote.made_by, join_type=JOIN.LEFT_OUTER)
                  .where((CreditNote.created_at >= low) & (CreditNote.created_at < high))
                  .order_by(CreditNote.created_at, CreditNote.id))
-    return Entries(day, payments, refunds, notes)
+    kinds = {kind: [] for kind in MOVED}
+    for movement in moved(day, day):
+        kinds[movement.kind].append(movement)
+    return Entries(day, payments, refunds, notes, kinds)
 
 
 def gateway_label(gateway):

@@ -5,7 +5,7 @@ from peewee import JOIN
 
 from alma.accounts.models import User
 from alma.audit import AuditEvent
-from alma.billing import adjustments, service
+from alma.billing import service
 from alma.billing.models import OPEN, CreditNote, Invoice, Payment, Refund
 from alma.clock import today
 from alma.network.models import Client, Provider
@@ -102,8 +102,8 @@ def detail(invoice):
     for payment in payments:
         mine = [r for r in refunds if r.payment_id == payment.id]
         back = sum(r.amount_cents for r in mine)
-        left = 0 if payment.gateway == adjustments.DIRECT else payment.amount_cents - back
-        rows.append(PaymentRow(payment, mine, back, left, adjustments.gateway_problem(payment)))
+        left = 0 if payment.gateway == service.DIRECT else payment.amount_cents - back
+        rows.append(PaymentRow(payment, mine, back, left, service.gateway_problem(payment)))
     notes = list(CreditNote.select(CreditNote, User).join(User, JOIN.LEFT_OUTER)
                  .where(CreditNote.invoice == invoice.id)
                  .order_by(CreditNote.created_at, CreditNote.id))

@@ -53,12 +53,15 @@ def csv_rows(found):
     gateways = found.gateways
     yield (["day", "payments_in", "paid_in_cents"] + [f"{g}_cents" for g in gateways]
            + ["refunds_out", "refunded_cents", "credit_notes", "credited_cents", "net_cents",
-              "paid_to_providers_directly_cents"])
+              "paid_to_providers_directly_cents", "insurer_remittances", "remitted_cents",
+              "provider_payouts", "paid_out_cents", "recoupments", "recouped_cents",
+              "write_offs", "written_off_cents"])
     for row in [*found.days, found.totals]:
         yield ([row.day.isoformat() if row.day else "total", row.payments, row.paid_in]
                + [row.by_gateway.get(g, [0, 0])[1] for g in gateways]
                + [row.refunds, row.refunded, row.credit_notes, row.credited, row.net,
-                  row.direct])
+                  row.direct, row.remittances, row.remitted, row.payouts, row.paid_out,
+                  row.recoupments, row.recouped, row.write_offs, row.written_off])
 
 
 @bp.get("/money.csv")

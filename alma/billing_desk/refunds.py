@@ -52,9 +52,9 @@ def payment_or_404(payment_id):
 def _refund_form(payment, form, problem=None, status=200):
     spoilt = _fresh_key_if_spoilt(form)
     return render_template("billing_desk/refund.html", payment=payment, invoice=payment.invoice,
-                           form=form, refundable=adjustments.refundable(payment),
+                           form=form, refundable=service.refundable(payment),
                            label=ledger.gateway_label,
-                           cannot=adjustments.gateway_problem(payment),
+                           cannot=service.gateway_problem(payment),
                            problem=problem or spoilt), status
 
 
@@ -83,7 +83,7 @@ def refund_review(payment_id):
     if not form.validate():
         return _refund_form(payment, form, status=422)
     try:
-        plan = adjustments.plan_refund(payment, form.cents, form.after.data == CREDIT)
+        plan = service.plan_refund(payment, form.cents, form.after.data == CREDIT)
     except adjustments.AdjustmentProblem as problem:
         return _refund_form(payment, form, _attach(form, problem), 422)
     return _refund_review(plan, form)
@@ -107,7 +107,7 @@ def refund_confirm(payment_id):
         return _refund_form(payment, form, _attach(form, problem), 422)
     except gateways.GatewayUnavailable:
         current_app.logger.exception("could not refund payment %s", payment.id)
-        plan = adjustments.plan_refund(payment, form.cents, credit_too)
+        plan = service.plan_refund(payment, form.cents, credit_too)
         return _refund_review(plan, form, "The payment provider didn't answer: nothing was "
                                           "refunded. Try again: this same form never refunds "
                                           "twice.", 503)

@@ -2,9 +2,10 @@
 shape, which Stedi's `…/professionalclaims/v3/submission` takes), read field for field from
 the 837P we wrote and pyx12 validated: both always say the same thing.
 
-Field names follow Stedi's published documentation as of this writing; a replacement (7) or
-void (8) carries the payer's claim number (REF*F8) as claimSupplementalInformation's
-claimControlNumber, as the CHC v3 shape names it.
+Every field name is one Stedi's OpenAPI documents for this endpoint, none it requires is
+missing (tests/claims/test_stedi_shapes.py; sources in tests/claims/fixtures/README.md); a
+replacement (7) or void (8) carries the payer's claim number (REF*F8) as
+claimSupplementalInformation's claimControlNumber, as Stedi documents it.
 """
 from alma.claims.x12read import segments
 

@@ -7,11 +7,14 @@
 
 HttpClearinghouse speaks Stedi's documented JSON claim submission (`POST
 …/change/medicalnetwork/professionalclaims/v3/submission`, `Idempotency-Key` header, the
-body from claim_json) and its polling (`GET …/polling/transactions?pageToken=`). *Unconfirmed*
-(DOMAIN.md): how a polled item's raw X12 is fetched. This client reads each item's
-`x12.transactionSetIdentifier` and takes the X12 from its artifact of type
-`application/edi-x12`; if the real API differs, only `_report_of` changes. SandboxClearinghouse
-calls the local clearinghouse (sandbox.py) in process, through JSON both ways.
+body from claim_json) and its polling (`GET …/polling/transactions?pageToken=`), as Stedi's
+OpenAPI documents (tests/claims/fixtures/README.md): each polled item names its kind at
+`x12.metadata.transaction.transactionSetIdentifier`; its `usage: input` artifact of type
+`application/edi-x12` is the X12 the payer sent, at the artifact's `url`, which answers 302
+with `{"documentDownloadUrl": …}` (a short-lived presigned address, fetched without our key).
+The X12 is read here (pyx12 validates it) rather than Stedi's JSON reports
+(`…/reports/v2/{transactionId}/277` and `/835`). SandboxClearinghouse calls the local
+clearinghouse (sandbox.py) in process, through JSON both ways.
 """
 import json
 import logging
@@ -127,15 +130,46 @@ class HttpClearinghouse:
         return [r for r in reports if r is not None], page.get("nextPageToken") or cursor
 
     def _report_of(self, item):
-        """The X12 of one polled transaction, if it is one we read (unconfirmed shape)."""
-        kind = str((item.get("x12") or {}).get("transactionSetIdentifier") or "")
-        if item.get("direction", "INBOUND") != "INBOUND" or kind not in REPORT_KINDS:
+        """The X12 of one polled transaction, if it is one we read."""
+        metadata = (item.get("x12") or {}).get("metadata") or {}
+        kind = str((metadata.get("transaction") or {}).get("transactionSetIdentifier") or "")
+        if (item.get("direction") != "INBOUND" or kind not in REPORT_KINDS
+                or item.get("status", "succeeded") != "succeeded"):
             return None
         artifact = next((a for a in item.get("artifacts") or []
-                         if a.get("artifactType") == "application/edi-x12"), None)
-        if artifact is None:
+                         if a.get("usage") == "input"
+                         and a.get("artifactType") == "application/edi-x12"), None)
+        if artifact is None or not artifact.get("url"):
             raise ClearinghouseUnavailable(f"no X12 for transaction {item.get('transactionId')}")
-        return Report(str(item["transactionId"]), kind, self._get(artifact["url"]).text)
+        return Report(str(item["transactionId"]), kind, self._document(artifact["url"]))
+
+    def _document(self, url):
+        """An artifact's content: its URL answers 302 with the document's download address
+        in the body (`documentDownloadUrl`, and as Location); that address is presigned, so
+        it is fetched without our key (a second way to sign is refused there)."""
+        try:
+            response = self.requests.get(url, headers=self._headers(), timeout=self.timeout,
+                                         allow_redirects=False)
+        except self.requests.RequestException as problem:
+            raise ClearinghouseUnavailable(type(problem).__name__) from problem
+        if response.status_code == 200:
+            return response.text
+        target = None
+        if response.status_code in (301, 302, 303, 307, 308):
+            try:
+                target = (response.json() or {}).get("documentDownloadUrl")
+            except ValueError:
+                target = None
+            target = target or response.headers.get("Location")
+        if not target:
+            raise ClearinghouseUnavailable(f"HTTP {response.status_code} from {url}")
+        try:
+            document = self.requests.get(target, timeout=self.timeout, allow_redirects=False)
+        except self.requests.RequestException as problem:
+            raise ClearinghouseUnavailable(type(problem).__name__) from problem
+        if document.status_code != 200:
+            raise ClearinghouseUnavailable(f"HTTP {document.status_code} for a document")
+        return document.text
 
 
 class SandboxClearinghouse:

@@ -7,8 +7,6 @@ CLP01 that names no claim of ours is queued (UnmatchedClaimPayment). Then the cl
 and amounts are worked out again from all its payments, whatever order they came in, and
 `events.remittance_posted` is sent.
 """
-from collections import Counter
-
 from peewee import IntegrityError
 
 from alma.claims import codes, era
@@ -95,19 +93,41 @@ def _order(payment):
     return (remittance.paid_on, remittance.trace_number, payment.patient_control_number)
 
 
+def _amounts(payment):
+    return (payment.charge_cents, payment.paid_cents, payment.patient_cents)
+
+
+def _reversed_by(reversal, candidates):
+    """The payment `reversal` takes back: the same payer claim number (CLP07) and the same
+    amounts negated, from another remittance (a correction's reversal comes with the new
+    payment on the same 835: that one is not what it reverses); failing an exact match,
+    the same claim number. The earliest such, so the choice never depends on the order
+    the 835s were posted in."""
+    same = [p for p in candidates if p.payer_claim_number == reversal.payer_claim_number]
+    negated = tuple(-cents for cents in _amounts(reversal))
+    for fits in (lambda p: _amounts(p) == negated and p.remittance_id != reversal.remittance_id,
+                 lambda p: _amounts(p) == negated,
+                 lambda p: p.remittance_id != reversal.remittance_id,
+                 lambda p: True):
+        found = next((p for p in same if fits(p)), None)
+        if found is not None:
+            return found
+    return None
+
+
 def standing_payments(claim):
-    """The claim's payments that no reversal (same CLP07) took back, oldest first."""
-    payments = sorted(ClaimPayment.select().where(ClaimPayment.claim == claim.id), key=_order)
-    taken_back = Counter(p.payer_claim_number for p in payments if p.status_code == "22")
-    standing = []
-    for payment in payments:
-        if payment.status_code == "22":
-            continue
-        if taken_back[payment.payer_claim_number]:
-            taken_back[payment.payer_claim_number] -= 1
-            continue
-        standing.append(payment)
-    return payments, standing
+    """(every payment of the claim, the ones no reversal took back), in the remittances'
+    order. What stands is decided by what the remittances say, not by when (or in which
+    order) they were posted: each reversal (CLP02 22) cancels the payment it reverses
+    (_reversed_by), and the standing payments are the others."""
+    payments = sorted(ClaimPayment.select().where(ClaimPayment.claim == claim.id)
+                      .order_by(ClaimPayment.id), key=_order)
+    left = [p for p in payments if p.status_code != "22"]
+    for reversal in (p for p in payments if p.status_code == "22"):
+        taken = _reversed_by(reversal, left)
+        if taken is not None:
+            left.remove(taken)
+    return payments, left
 
 
 def settle(claim):
@@ -127,15 +147,25 @@ def settle(claim):
             claim.status = PAID
         claim.status_note = payment_words(latest)
     else:
-        claim.payer_claim_number = payments[-1].payer_claim_number
+        last = [p for p in payments if p.status_code == "22"][-1]
+        claim.payer_claim_number = last.payer_claim_number
         claim.status = REVERSED
-        claim.status_note = payment_words(payments[-1])
+        claim.status_note = payment_words(last)
     claim.save()
+
+
+def _payer_said(payment):
+    """The payer the remittance names, spelled as we spell it when it is the claim's own
+    payer ("UNITEDHEALTHCARE" is UnitedHealthcare, not "Unitedhealthcare")."""
+    named = payment.remittance.payer_name
+    if payment.claim_id and named.upper() == payment.claim.payer.name.upper():
+        return payment.claim.payer.name
+    return named.title() or "The insurer"
 
 
 def payment_words(payment):
     """What a claim payment means, in plain words, with every adjustment's code."""
-    payer = payment.remittance.payer_name.title() or "The insurer"
+    payer = _payer_said(payment)
     adjustments = list(Adjustment.select().where(Adjustment.claim_payment == payment.id)
                        .order_by(Adjustment.id))
     remarks = [code for code in payment.remarks.split(",") if code] + [

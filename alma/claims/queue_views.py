@@ -1,11 +1,12 @@
 """/team/claims: the billing team's queue of claims, each claim's whole history, and the
-three things done to a claim the payer refused or decided (queue.py)."""
+three things done to a claim the payer refused or decided (queue.py, queue_actions.py).
+"""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from alma import audit
 from alma.accounts.access import me, team_required
-from alma.claims import queue
+from alma.claims import queue, queue_actions
 from alma.claims.models import Claim, Visit
 from alma.claims.queue_forms import CorrectForm, FilingLimitForm, VoidForm, WriteOffForm
 from alma.clock import today
@@ -107,7 +108,7 @@ def _detail(claim, forms=None, problem=None, status=200):
         "claims/queue/detail.html", claim=claim, action=action, events=events,
         payments=payments, chain=queue.chain(claim), forms=forms, problem=problem,
         program_client=program_client, filing=filing,
-        write_off=queue.write_off_amounts(claim),
+        write_off=queue_actions.write_off_amounts(claim),
         made_by=claim.made_by_action.first() if claim.replaces_id else None), status
 
 
@@ -124,7 +125,7 @@ def _act(claim_id, name, do):
         return _detail(claim, {name: form}, status=422)
     try:
         action = do(claim, form)
-    except queue.QueueProblem as problem:
+    except queue_actions.QueueProblem as problem:
         if problem.field and problem.field in form:
             form[problem.field].errors = [*form[problem.field].errors, str(problem)]
             return _detail(claim, {name: form}, status=422)
@@ -139,7 +140,7 @@ def _act(claim_id, name, do):
 @bp.post("/<int:claim_id>/correct")
 @team_required("billing")
 def correct(claim_id):
-    return _act(claim_id, "correct", lambda claim, form: queue.correct_and_resubmit(
+    return _act(claim_id, "correct", lambda claim, form: queue_actions.correct_and_resubmit(
         claim.id, form.form_key.data, form.reason.data, {
             "member_id": form.member_id.data, "cpt_code": form.cpt_code.data,
             "place_of_service": form.place_of_service.data,
@@ -149,12 +150,12 @@ def correct(claim_id):
 @bp.post("/<int:claim_id>/void")
 @team_required("billing")
 def void(claim_id):
-    return _act(claim_id, "void", lambda claim, form: queue.void(
+    return _act(claim_id, "void", lambda claim, form: queue_actions.void(
         claim.id, form.form_key.data, form.reason.data, me()))
 
 
 @bp.post("/<int:claim_id>/write-off")
 @team_required("billing")
 def write_off(claim_id):
-    return _act(claim_id, "write_off", lambda claim, form: queue.write_off(
+    return _act(claim_id, "write_off", lambda claim, form: queue_actions.write_off(
         claim.id, form.form_key.data, form.reason.data, me()))

@@ -22,13 +22,12 @@ from alma.accounts import links
 from alma.benefits import outcomes
 from alma.benefits.models import CPT_CODES
 from alma.billing import events as billing_events
-from alma.billing import gateways
 from alma.billing import service as billing
-from alma.billing.models import Invoice, Payment, Refund
-from alma.claims import codes
+from alma.billing.models import CreditNote, Invoice, Payment
+from alma.claims import codes, refunds_owed
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
-from alma.claims.models import DENIED, REVERSED, Claim
+from alma.claims.models import DENIED, REVERSED, Claim, Visit
 from alma.claims.posting import standing_payments
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
@@ -63,6 +62,23 @@ def visit_invoices(visit):
     return invoices + [i for i in extra if i.id != visit.invoice_id]
 
 
+def session_invoices(condition):
+    """[(invoice, session)] for many sessions at once, by due date: as visit_invoices, for
+    every session and invoice matching `condition` (on Invoice and Visit)."""
+    logged = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(Visit, on=(Visit.invoice == Invoice.id)))
+    raised = (Invoice.select(Invoice, Visit.id.alias("session_id"))
+              .join(ShareReconciliation,
+                    on=(ShareReconciliation.additional_invoice == Invoice.id))
+              .join(Claim, on=(ShareReconciliation.claim == Claim.id))
+              .join(Visit, on=(Claim.visit == Visit.id)))
+    invoices = [*logged.where(condition).objects(), *raised.where(condition).objects()]
+    sessions = {visit.id: visit for visit in Visit.select().where(
+        Visit.id.in_({invoice.session_id for invoice in invoices}))}
+    return [(invoice, sessions[invoice.session_id])
+            for invoice in sorted(invoices, key=lambda i: (i.due_on, i.id))]
+
+
 def _waived(visit):
     return (ShareReconciliation.select(fn.COALESCE(fn.SUM(ShareReconciliation.difference_cents),
                                                    0))
@@ -81,11 +97,14 @@ def reconcile(claim, payment):
     invoices = {i.id: i for i in visit_invoices(visit)}
     invoiced = sum(a.total - a.credited for a in bills.values())
     owed = claim.patient_responsibility_cents
-    # A later payment decides afresh: an earlier review still waiting is moot.
+    # A later payment decides afresh for the session (whichever claim of its chain it is
+    # on): an earlier review still waiting is moot. A reversal only makes moot the reviews
+    # of the claim it takes back, never those of the replacement paid before it came.
     (ShareReconciliation.update(review_status=SUPERSEDED)
      .where((ShareReconciliation.review_status == PENDING)
-            & ShareReconciliation.claim.in_(Claim.select(Claim.id)
-                                            .where(Claim.visit == visit.id))).execute())
+            & ShareReconciliation.claim.in_(
+                [claim.id] if claim.status == REVERSED
+                else Claim.select(Claim.id).where(Claim.visit == visit.id))).execute())
     above = owed - invoiced - _waived(visit)
     if claim.status == REVERSED:
         outcome, difference = HELD, 0
@@ -108,8 +127,17 @@ def reconcile(claim, payment):
                    invoiced - owed)
     if outcome != HELD and not (claim.status == DENIED and owed == 0):
         # A denial the client owes nothing for is the claim's error, not the estimate's.
-        outcomes.record(claim.id, claim.payer_id, claim.patient_share_cents, owed)
+        # One outcome per session: under the first claim of its chain, the latest decision.
+        outcomes.record(_first_claim(claim).id, claim.payer_id, claim.patient_share_cents,
+                        owed)
     return row
+
+
+def _first_claim(claim):
+    """The session's first claim, that `claim` replaces or corrects (claim.replaces)."""
+    while claim.replaces_id:
+        claim = claim.replaces
+    return claim
 
 
 def _reason(row):
@@ -121,18 +149,24 @@ def _reason(row):
 
 
 def _give_back(row, bills, amount):
-    """Lower the invoices by `amount`, latest first; refund what was paid over."""
+    """Lower the invoices by `amount`, latest first; refund what was paid over, each refund
+    crediting the invoice by the same (so its receipt says what is left to pay)."""
     reason = _reason(row)
     for invoice, amounts in bills:
         take = min(amount, amounts.total - amounts.credited)
         if take <= 0:
             continue
         over = amounts.net_paid - (amounts.total - amounts.credited - take)
-        if over > 0:
-            _refund(row, invoice, over, reason)
-        ReconciledMoney.create(reconciliation=row,
-                               credit_note=billing.credit(invoice, take, reason))
-        row.credited_cents += take
+        credited = _refund(row, invoice, over, reason) if over > 0 else 0
+        if over > credited:  # left to the billing desk: shown until they settle it
+            row.refund_owed_cents += over - credited
+            row.refund_owed_reason = refunds_owed.why_not_refunded(invoice)
+        rest = min(take - credited, billing.amounts(invoice).due)
+        if rest > 0:
+            note = billing.credit(invoice, rest, reason)
+            ReconciledMoney.create(reconciliation=row, credit_note=note)
+            credited += rest
+        row.credited_cents += credited
         amount -= take
         if amount == 0:
             break
@@ -145,22 +179,25 @@ def _give_back(row, bills, amount):
 
 def _refund(row, invoice, amount, reason):
     """Give back `amount` of the invoice's payments, latest first, each through the gateway
-    that took it (a payment recorded by hand is refunded by hand: no gateway call)."""
-    configured = gateways.gateway()
+    that took it, by billing's one refund path (billing.refund: once, audited, the payer
+    receipted), crediting the invoice the same. A payment that can't go back from here
+    (paid to the provider directly, or through a gateway this server doesn't run) is left
+    to the billing desk (the row's refund_owed_cents, by _give_back). Returns what was
+    refunded."""
+    done = 0
     payments = Payment.select().where(Payment.invoice == invoice.id).order_by(Payment.id.desc())
     for payment in payments:
-        refunded = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0)).where(
-            Refund.payment == payment.id).scalar()
-        take = min(amount, payment.amount_cents - refunded)
-        if take <= 0:
+        take = min(amount - done, billing.refundable(payment))
+        if take <= 0 or billing.gateway_problem(payment):
             continue
-        through = configured if configured and configured.name == payment.gateway else None
-        refund = billing.refund(payment, take, reason, gateway=through)
-        ReconciledMoney.create(reconciliation=row, refund=refund)
+        refund, _ = billing.refund(payment, take, reason, credit_too=True)
+        note = CreditNote.get(CreditNote.idempotency_key == refund.idempotency_key)
+        ReconciledMoney.create(reconciliation=row, refund=refund, credit_note=note)
         row.refunded_cents += take
-        amount -= take
-        if amount == 0:
-            return
+        done += take
+        if done == amount:
+            break
+    return done
 
 
 # --- The billing team's review of a higher share ----------------------------------------
@@ -251,6 +288,12 @@ def decision(claim):
         [p.id for p in standing])).order_by(Adjustment.id)) if standing else []
 
 
+def plan_paid(claim):
+    """What the plan paid for the claim, net of anything it took back (cents)."""
+    _, standing = standing_payments(claim)
+    return sum(payment.paid_cents for payment in standing)
+
+
 def decision_words(claim):
     """[(words, cents)]: each adjustment said plainly, e.g. 'PR-1: your plan's deductible:
     you pay this part'."""
@@ -294,4 +337,3 @@ def explained_by(invoice):
 def _explanation_of(invoice):
     row = explained_by(invoice)
     return row and url_for("reconcile.explanation", row_id=row.id)
-

@@ -41,9 +41,17 @@ class ShareReconciliation(BaseModel):
     decided_at = DateTimeField(null=True)
     reason = TextField(default="")  # why it was waived
     additional_invoice = ForeignKeyField(Invoice, null=True, unique=True, on_delete="RESTRICT")
+    # Paid over, but not refundable from here (paid to the provider directly, or through a
+    # gateway this server doesn't run): owed to the client until the billing desk sees to
+    # it and says how (refunds_owed.py).
+    refund_owed_cents = IntegerField(default=0)
+    refund_owed_reason = TextField(default="")
+    refund_settled_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    refund_settled_at = DateTimeField(null=True)
+    refund_settled_note = TextField(default="")
 
     class Meta:
-        indexes = ((("review_status", "id"), False),)
+        indexes = ((("review_status", "id"), False), (("refund_owed_cents", "id"), False))
 
     @property
     def review_label(self):

@@ -1,8 +1,10 @@
 """The claims sandbox (sandbox.py) over real HTTP, on the paths the HTTP client calls:
 
     POST /change/medicalnetwork/professionalclaims/v3/submission   (Idempotency-Key header)
-    GET  /polling/transactions?pageToken=…
-    GET  /transactions/<id>/x12          (the artifact URL each polled item names)
+    GET  /polling/transactions?pageToken=…   (items shaped as Stedi documents them)
+    GET  /transactions/<id>/input        (each item's input artifact: 302 to the download)
+    GET  /downloads/<id>                 (the X12; like a presigned address, it refuses a
+                                          request that also carries an Authorization header)
 
 `serve()` starts it on a daemon thread (loopback, any free port) and returns (server,
 base_url): give base_url as both ALMA_CLAIMS_URL and ALMA_CLAIMS_POLL_URL. The tests send
@@ -48,36 +50,55 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, answer)
 
     def do_GET(self):
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "downloads":
+            return self._download(parts[1])
         if not self._authorised():
             return
-        url = urlsplit(self.path)
+        base = self.server.base_url
         if url.path == POLL_PATH:
             token = (parse_qs(url.query).get("pageToken") or [""])[0]
             items, next_token = self.server.sandbox.poll(token)
-            base = self.server.base_url
-            return self._send(200, {"items": [{
-                "transactionId": item["id"], "direction": "INBOUND", "mode": "test",
-                "x12": {"transactionSetIdentifier": item["kind"]},
-                "artifacts": [{"artifactType": "application/edi-x12", "usage": "input",
-                               "url": f"{base}/transactions/{item['id']}/x12"}]}
-                for item in items], "nextPageToken": next_token})
-        parts = url.path.strip("/").split("/")
-        if len(parts) == 3 and parts[0] == "transactions" and parts[2] == "x12":
-            report = self.server.sandbox.report(parts[1])
-            if report is not None:
-                return self._send(200, report["x12"], "application/edi-x12")
+            return self._send(200, {"items": [_polled(item, base) for item in items],
+                                    "nextPageToken": next_token})
+        if len(parts) == 3 and parts[0] == "transactions" and parts[2] == "input":
+            if self.server.sandbox.report(parts[1]) is not None:
+                target = f"{base}/downloads/{parts[1]}"
+                return self._send(302, {"documentDownloadUrl": target}, location=target)
         self._send(404, {"message": "Not found"})
 
-    def _send(self, status, body, kind="application/json"):
+    def _download(self, transaction_id):
+        if self.headers.get("Authorization"):
+            return self._send(400, {"message": "Only one auth mechanism allowed"})
+        report = self.server.sandbox.report(transaction_id)
+        if report is None:
+            return self._send(404, {"message": "Not found"})
+        self._send(200, report["x12"], "application/edi-x12")
+
+    def _send(self, status, body, kind="application/json", location=None):
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         try:
             self.send_response(status)
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _polled(item, base):
+    """One polled transaction as Stedi's `GET /polling/transactions` documents it."""
+    return {"transactionId": item["id"], "direction": "INBOUND", "mode": "test",
+            "status": "succeeded",
+            "x12": {"metadata": {"transaction": {"transactionSetIdentifier": item["kind"],
+                                                 "controlNumber": "0001"}}},
+            "artifacts": [{"artifactType": "application/edi-x12", "usage": "input",
+                           "model": "transaction", "sizeBytes": len(item["x12"]),
+                           "url": f"{base}/transactions/{item['id']}/input"}]}
 
 
 class SandboxServer(ThreadingHTTPServer):

@@ -1,10 +1,48 @@
-"""Validating an 837P with pyx12, in process: `validate(text)` returns its error messages
-(an empty list means valid). The tests run every claim the app writes through it.
+"""Validating X12 with pyx12, in process: `validate(text)` returns its error messages
+(an empty list means valid). The tests run every claim the app writes through it, and
+reports.receive every 999, 277CA and 835 the clearinghouse sends.
+
+pyx12.x12n_document parses its XML maps (the control map, the transaction's map, the code
+lists and data elements inside each: ~10 MB) afresh on every call. The maps are only read
+while validating, so each is parsed once per process and shared (`_maps`, filled under a
+lock: threads and gevent greenlets alike wait for the first to finish, never parse twice).
 """
 import io
 import json
 import logging
 import threading
+
+_lock = threading.Lock()
+_maps = {}  # (what, file, map_path) -> the parsed pyx12 map, for the process's lifetime
+
+
+def _once(what, make, *key):
+    found = _maps.get((what, *key))
+    if found is None:
+        with _lock:
+            found = _maps.get((what, *key))
+            if found is None:
+                found = _maps[(what, *key)] = make()
+    return found
+
+
+def _remember_maps(pyx12):
+    """Make x12n_document, which looks up its loaders on their modules at each call, take
+    its maps from `_maps`. Idempotent; the originals are kept to parse each map once."""
+    if getattr(pyx12.map_if.load_map_file, "alma_once", False):
+        return
+    load_map_file, map_index = pyx12.map_if.load_map_file, pyx12.map_index.map_index
+
+    def load_once(map_file, param, map_path=None):
+        # Our params are always pyx12's defaults, so the file and folder name the map.
+        return _once("map", lambda: load_map_file(map_file, param, map_path),
+                     map_file, map_path)
+
+    def index_once(map_path=None):
+        return _once("index", lambda: map_index(map_path), map_path)
+
+    load_once.alma_once = True
+    pyx12.map_if.load_map_file, pyx12.map_index.map_index = load_once, index_once
 
 
 class _Collect(logging.Handler):
@@ -58,11 +96,13 @@ def validate(text: str) -> list[str]:
     is not X12 at all); a False result with neither still yields a message.
     """
     # Imported here, not at the top: pyx12 and its maps are ~10 MB that no web worker
-    # needs (only the tests validate), as the requests library is for the clearinghouse.
+    # needs (the jobs worker reads reports; the tests validate every claim).
     import pyx12.errors
     import pyx12.params
     import pyx12.x12n_document
 
+    with _lock:
+        _remember_maps(pyx12)
     params = pyx12.params.ParamsBase()  # defaults only: no ~/.pyx12.conf.xml
     source = io.StringIO(text)
     report = io.StringIO()

@@ -8,10 +8,13 @@ import datetime
 import statistics
 
 from flask import current_app
+from peewee import SQL, Case, fn
 
+from alma.charts import as_date, week_of, weeks_back
 from alma.clock import utcnow
+from alma.consultations.models import WITHDRAWN
 from alma.consultations.models import ConsultationRequest as Request
-from alma.db import db
+from alma.db import db, seconds_between
 from alma.network.models import Provider
 
 WINDOW_DAYS = 90
@@ -46,3 +49,41 @@ def refresh(now=None):
         for provider_id, median in medians.items():
             Provider.update(median_answer_hours=median).where(Provider.id == provider_id).execute()
     return len(medians)
+
+
+ON_TIME_SERIES = (("on_time", "Answered within 2 days"), ("late", "Answered late"),
+                  ("unanswered", "Not answered in 2 days"),
+                  ("waiting", "Still within the 2 days"))
+
+
+def on_time_by_week(now=None, weeks=12):
+    """Requests asked each week (Monday to Sunday, UTC), the last `weeks` weeks, by whether
+    their provider answered within the 2 days the new-request email asks for (the reminder
+    goes out then: REMIND_PROVIDER_AFTER_HOURS), late, not yet past 2 days, or not at all.
+    Requests nobody was asked to answer (a state not served, withdrawn) are not counted.
+
+    Returns (Mondays, {series key: [count per week]}), counted by the database by day.
+    """
+    now = now or utcnow()
+    hours = current_app.config["REMIND_PROVIDER_AFTER_HOURS"]
+    mondays = weeks_back(now.date(), weeks)
+    start = datetime.datetime.combine(mondays[0], datetime.time())
+    answered = Request.answered_at.is_null(False)
+    kind = Case(None, [
+        (answered & (seconds_between(Request.answered_at, Request.created_at) <= hours * 3600),
+         "on_time"),
+        (answered, "late"),
+        (Request.created_at <= now - datetime.timedelta(hours=hours), "unanswered"),
+    ], "waiting")
+    day = fn.DATE(Request.created_at)
+    rows = (Request.select(day, kind, fn.COUNT(Request.id))
+            .where((Request.created_at >= start) & (Request.created_at <= now)
+                   & (Request.status != WITHDRAWN)
+                   & (Request.decline_reason.is_null()
+                      | (Request.decline_reason != "state_not_served")))
+            .group_by(day, SQL("2")).tuples())
+    counts = {key: [0] * weeks for key, _ in ON_TIME_SERIES}
+    index = {monday: i for i, monday in enumerate(mondays)}
+    for when, key, count in rows:
+        counts[key][index[week_of(as_date(when))]] += count
+    return mondays, counts

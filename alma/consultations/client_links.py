@@ -20,18 +20,51 @@ LINK_PROBLEMS = {
 
 
 def link_problem(problem):
-    return render_template("consultations/link_problem.html",
+    return render_template("accounts/client_link_problem.html",
                            message=LINK_PROBLEMS[problem.reason]), 410
+
+
+def _fresh():
+    if utcnow().timestamp() - session.get("client_seen", 0) > CLIENT_IDLE_SECONDS:
+        session.pop("client_id", None)
+        session.pop("client_email", None)
+        return False
+    return True
 
 
 def signed_in_client():
     """The client this browser proved it is (through an emailed link), if still fresh."""
-    client_id, seen = session.get("client_id"), session.get("client_seen", 0)
-    if client_id is None or utcnow().timestamp() - seen > CLIENT_IDLE_SECONDS:
-        session.pop("client_id", None)
+    client_id = session.get("client_id")
+    if not _fresh() or client_id is None:
         return None
     session["client_seen"] = utcnow().timestamp()
     return Client.get_or_none(Client.id == client_id)
+
+
+def signed_in_email():
+    """The email address this browser proved it reads (an emailed link), if still fresh."""
+    if not _fresh():
+        return None
+    email = session.get("client_email")
+    if not email and session.get("client_id") is not None:
+        # A session from before addresses were remembered: its client proved theirs too.
+        client = Client.get_or_none(Client.id == session["client_id"])
+        email = session["client_email"] = client.email if client is not None else None
+    if not email:
+        return None
+    session["client_seen"] = utcnow().timestamp()
+    return email
+
+
+def remember(email):
+    """A fresh session for whoever opened a link we emailed to `email`: nothing from before
+    carries over. Their own requests (the self-registered record) open too."""
+    session.clear()
+    own = Client.self_registered(email)
+    if own is not None:
+        session["client_id"] = own.id
+    session["client_email"] = email
+    session["client_seen"] = utcnow().timestamp()
 
 
 def owned_or_404(model, object_id):
@@ -65,7 +98,5 @@ def spend_link(token, purpose, model, url_for_object):
     except links.LinkProblem as problem:
         return link_problem(problem)
     found = model.get_by_id(link.subject_id)
-    session.clear()  # a fresh session: nothing from before carries over
-    session["client_id"] = found.client_id
-    session["client_seen"] = utcnow().timestamp()
+    remember(found.client.email)
     return redirect(url_for_object(found), 303)

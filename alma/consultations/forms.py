@@ -11,6 +11,15 @@ from alma.consultations.models import DECLINE_REASONS, FORMATS, PROVIDER_DECLINE
 from alma.directory.criteria import SELF_PAY
 from alma.inputs import Form
 
+NOT_SERVED = " (not yet served: join the waitlist)"
+
+
+def state_choices(vocabulary):
+    """Every state, those the network doesn't serve yet marked so before anyone picks one."""
+    return [SelectChoice("", "Choose…")] + [
+        SelectChoice(code, state.name if state.operating else state.name + NOT_SERVED)
+        for code, state in vocabulary.states.items()]
+
 
 class ContactForm(Form):
     """Who the client is, asked the same way on every form a client fills."""
@@ -48,8 +57,7 @@ class RequestForm(ContactForm):
 
     def __init__(self, vocabulary, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.state.choices = [SelectChoice("", "Choose…")] + [
-            SelectChoice(code, state.name) for code, state in vocabulary.states.items()]
+        self.state.choices = state_choices(vocabulary)
         self.payment.choices = [SelectChoice("", "Choose…")] + [
             SelectChoice(slug, payer.name) for slug, payer in vocabulary.payers.items()] \
             + [SelectChoice(SELF_PAY, "I'll pay myself")]

@@ -124,7 +124,7 @@ def email_action(request_id, token):
     try:
         _link_for(request_id, token)
     except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
+        return render_template("accounts/link_problem.html",
                                message=_link_message(problem)), 410
     consultation = ConsultationRequest.get_by_id(request_id)
     audit.record("viewed", "consultation", consultation.id, client=consultation.client,
@@ -155,7 +155,7 @@ def email_action_post(request_id, token):
             else:
                 service.hand_to_matching(consultation)
     except links.LinkProblem as problem:
-        return render_template("consultations/link_problem.html",
+        return render_template("accounts/link_problem.html",
                                message=_link_message(problem)), 410
     except service.IllegalMove as problem:
         return render_template("consultations/email_action.html", c=consultation,

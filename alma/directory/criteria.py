@@ -13,7 +13,8 @@ from alma.web import whole_number
 
 RADIUS_CHOICES = (5, 10, 25, 50, 100)
 DEFAULT_RADIUS = 25
-SORTS = {"best": "Best match", "distance": "Distance", "price": "Self-pay price"}
+SORTS = {"best": "Best match", "cost": "Your cost", "distance": "Distance",
+         "price": "Self-pay price"}
 MAX_TEXT = 200
 MAX_RATE_DOLLARS = 1000
 SELF_PAY = "self-pay"
@@ -57,6 +58,9 @@ class Criteria:
     page: int = 1
     raw: dict = field(default_factory=dict)
     problems: dict = field(default_factory=dict)
+    # (payer id, cents): a benefit check's payer and a session's cost in network through
+    # the group; set by the view, from the visitor's check, for sort=cost.
+    your_cost: tuple = None
 
     @property
     def state_not_served(self):

@@ -1,7 +1,8 @@
 """The directory's search index, derived from the network's records."""
-from peewee import (BigIntegerField, BooleanField, CharField, DateField, FloatField,
-                    ForeignKeyField, IntegerField)
+from peewee import (BigIntegerField, BlobField, BooleanField, CharField, DateField, DateTimeField,
+                    FloatField, ForeignKeyField, IntegerField)
 
+from alma.clock import utcnow
 from alma.db import BaseModel
 from alma.network.models import Provider
 
@@ -40,10 +41,14 @@ class Listing(BaseModel):
     # Sets of vocabulary ids as bits (bit n set = id n): payers in network
     # on the day of indexing, specialties, modalities and languages.
     payer_bits = BigIntegerField(default=0)
+    # The same for payers in network through the group (whose cost a benefit check prices).
+    group_payer_bits = BigIntegerField(default=0)
     specialty_bits = BigIntegerField(default=0)
     modality_bits = BigIntegerField(default=0)
     language_bits = BigIntegerField(default=0)
     credentials = CharField(default="")  # current licence types, comma-separated
+    # The provider's photo (ProviderPhoto.digest), so a card links to it with no query.
+    photo_digest = CharField(max_length=32, null=True)
 
     class Meta:
         indexes = (
@@ -60,4 +65,20 @@ class Listing(BaseModel):
         )
 
 
-MODELS = [Listing]
+class ProviderPhoto(BaseModel):
+    """A provider's photo, as the directory serves it: re-encoded JPEGs, square, in
+    PHOTO_SIZES (alma/directory/photos.py), kept in the database so any host can serve them.
+
+    One row per provider; replacing the photo replaces the row, with a new digest (a hash
+    of the images), so its URLs change and browsers may cache each one for ever.
+    """
+
+    provider = ForeignKeyField(Provider, unique=True, on_delete="CASCADE")
+    digest = CharField(max_length=32, unique=True)
+    small = BlobField()    # 96 px
+    medium = BlobField()   # 192 px
+    large = BlobField()    # 384 px
+    created_at = DateTimeField(default=utcnow)
+
+
+MODELS = [Listing, ProviderPhoto]

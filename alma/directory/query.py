@@ -18,13 +18,15 @@ from alma import geo
 from alma.db import db, is_postgres
 from alma.network.models import AGE_GROUPS, Provider
 
-# What a result card shows of a provider; bios stay out of search pages.
+# What a result card shows of a provider; of the bio, only its start (see WORDS_CHARS).
 CARD_FIELDS = (Provider.id, Provider.slug, Provider.first_name, Provider.last_name,
-               Provider.pronouns, Provider.photo_url, Provider.office_city,
+               Provider.pronouns, Provider.office_city,
                Provider.office_state, Provider.offers_telehealth, Provider.offers_in_person,
                Provider.cash_rate_cents, Provider.sliding_scale, Provider.sliding_scale_min_cents,
                Provider.accepting_new_clients, Provider.accepting_confirmed_on,
                Provider.median_answer_hours)
+# A card quotes the start of the therapist's bio: enough for three lines on a phone.
+WORDS_CHARS = 240
 
 
 @dataclass
@@ -147,11 +149,24 @@ def build(criteria, on):
         s.order = [distance] + freshest
     elif criteria.sort == "price":
         s.order = ["l.cash_rate_cents IS NULL", "l.cash_rate_cents"] + freshest
+    elif criteria.sort == "cost" and criteria.your_cost is not None:
+        s.order = _by_your_cost(*criteria.your_cost) + freshest
     else:
         s.order = freshest
     # Descending like the rest, so the index gives the whole order.
     s.order.append("l.provider_id DESC")
     return s
+
+
+def _by_your_cost(payer_id, cents):
+    """What a session costs the client: the estimate with the group's network, nothing
+    known with a provider in network directly (their own rates), else the self-pay rate.
+    Known costs first, cheapest first. Both numbers come from the database, never from
+    what was typed; written in, the ORDER BY stays one expression."""
+    bit = 1 << int(payer_id)
+    cost = (f"(CASE WHEN (l.group_payer_bits & {bit}) <> 0 THEN {int(cents)} "
+            f"WHEN (l.payer_bits & {bit}) <> 0 THEN NULL ELSE l.cash_rate_cents END)")
+    return [f"{cost} IS NULL", cost]
 
 
 def count(s, cap):
@@ -165,7 +180,8 @@ def page(s, limit, offset):
     """One page of matching providers, with what their cards show.
 
     Each Provider carries extra attributes: listing_latitude/longitude,
-    payer_bits, specialty_bits and credentials (licence types, comma-joined).
+    payer_bits, specialty_bits, credentials (licence types, comma-joined),
+    photo_digest (None: no photo) and words (the start of their bio).
     """
     if is_postgres():
         tables = "listing l JOIN provider p ON p.id = l.provider_id"
@@ -174,7 +190,7 @@ def page(s, limit, offset):
         tables = "listing l CROSS JOIN provider p ON p.id = l.provider_id"
     columns = ", ".join(f"p.{f.column_name}" for f in CARD_FIELDS)
     sql = (f"SELECT {columns}, l.latitude, l.longitude, l.payer_bits, l.specialty_bits, "
-           f"l.credentials FROM {tables} "
+           f"l.credentials, l.photo_digest, SUBSTR(p.bio, 1, {WORDS_CHARS}) FROM {tables} "
            f"WHERE {' AND '.join(s.where)} ORDER BY {', '.join(s.order)} "
            f"LIMIT {int(limit)} OFFSET {int(offset)}")
     params = s.params
@@ -183,7 +199,8 @@ def page(s, limit, offset):
         values = {f.name: f.python_value(v) for f, v in zip(CARD_FIELDS, row)}
         provider = Provider(**values)
         (provider.listing_latitude, provider.listing_longitude, provider.payer_bits,
-         provider.specialty_bits, credentials_text) = row[len(CARD_FIELDS):]
+         provider.specialty_bits, credentials_text, provider.photo_digest,
+         provider.words) = row[len(CARD_FIELDS):]
         provider.credentials = sorted(credentials_text.split(",")) if credentials_text else []
         providers.append(provider)
     return providers

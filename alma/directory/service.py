@@ -9,7 +9,7 @@ from peewee import SQL, Case, Expression, fn
 from alma import clock, geo
 from alma.db import db, is_postgres
 from alma.directory import query
-from alma.directory.models import Listing
+from alma.directory.models import Listing, ProviderPhoto
 from alma.jobs import stop_requested
 from alma.network import vocab
 from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
@@ -136,10 +136,14 @@ def _rebuild(within, on):
                           Provider.latitude, Provider.longitude,
                           _bits(np, np.payer, np.starts_on <= on,
                                 np.ends_on.is_null() | (np.ends_on >= on)),
+                          _bits(np, np.payer, np.via == "group", np.starts_on <= on,
+                                np.ends_on.is_null() | (np.ends_on >= on)),
                           _bits(ProviderSpecialty, ProviderSpecialty.specialty),
                           _bits(ProviderModality, ProviderModality.modality),
                           _bits(ProviderLanguage, ProviderLanguage.language),
-                          _credentials(on))
+                          _credentials(on),
+                          ProviderPhoto.select(ProviderPhoto.digest).where(
+                              ProviderPhoto.provider == Provider.id))
                   .join(Provider)
                   .join_from(License, ServiceState, on=(License.state == ServiceState.code))
                   .where((Provider.membership_status == "active")
@@ -156,8 +160,9 @@ def _rebuild(within, on):
             Listing.offers_telehealth, Listing.offers_in_person, Listing.serves_children,
             Listing.serves_teens, Listing.serves_adults, Listing.serves_older_adults,
             Listing.cash_rate_cents, Listing.sliding_scale, Listing.latitude,
-            Listing.longitude, Listing.payer_bits, Listing.specialty_bits,
-            Listing.modality_bits, Listing.language_bits, Listing.credentials]).execute()
+            Listing.longitude, Listing.payer_bits, Listing.group_payer_bits,
+            Listing.specialty_bits, Listing.modality_bits, Listing.language_bits,
+            Listing.credentials, Listing.photo_digest]).execute()
 
         Other = Listing.alias("other")
         home_first = Case(None, [(Other.state == Provider.office_state, 0)], 1)
@@ -203,10 +208,21 @@ class Result:
     specialties: list
     distance_miles: float = None
     confirmed_days_ago: int = None
+    words: str = ""            # the opening of their bio, in their own words
+    photo_digest: str = None
 
     @property
     def confirmation_is_fresh(self):
         return self.confirmed_days_ago is not None and self.confirmed_days_ago <= FRESH_DAYS
+
+
+def opening(text, chars=180):
+    """The start of a text, cut after a word, with an ellipsis if anything was left out."""
+    text = " ".join((text or "").split())
+    if len(text) <= chars:
+        return text
+    cut = text[:chars + 1].rsplit(" ", 1)[0].rstrip(",;:.–—- ")
+    return cut + "…"
 
 
 @dataclass
@@ -271,6 +287,8 @@ def describe(providers, criteria, on):
             specialties=words.names(provider.specialty_bits, words.specialties_by_id),
             distance_miles=distance,
             confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
+            words=opening(provider.words),
+            photo_digest=provider.photo_digest,
         ))
     return results
 
@@ -300,6 +318,7 @@ class Profile:
     modalities: list
     languages: list
     confirmed_days_ago: int
+    photo_digest: str = None
 
     @property
     def confirmation_is_fresh(self):
@@ -310,7 +329,7 @@ def listed_provider_or_404(slug, on=None):
     """The profile of a listed provider; anyone else is a 404, never a hint they exist."""
     on = on or today()
     provider = (Provider.select(Provider, Listing.specialty_bits, Listing.modality_bits,
-                                Listing.language_bits)
+                                Listing.language_bits, Listing.photo_digest)
                 .join(Listing, on=(Listing.provider == Provider.id))
                 .where((Provider.slug == slug) & (Listing.license_expires_on >= on))
                 .objects().first())
@@ -338,4 +357,5 @@ def profile(provider, on):
         modalities=words.names(provider.modality_bits, words.modalities_by_id),
         languages=words.names(provider.language_bits, words.languages_by_id),
         confirmed_days_ago=days_since(provider.accepting_confirmed_on, on),
+        photo_digest=getattr(provider, "photo_digest", None),
     )

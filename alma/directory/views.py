@@ -1,14 +1,14 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from alma.accounts import links
 from alma.benefits import checks as benefit_checks
-from alma.benefits.estimates import costs_for
+from alma.benefits.estimates import costs_for, estimate
 from alma.benefits.outcomes import accuracy
 from alma.directory import criteria as search_criteria
-from alma.directory import honesty, service
+from alma.directory import honesty, photos, service
 from alma.extensions import limiter
 from alma.network import vocab
 from alma.web import page_or_partial
@@ -26,31 +26,48 @@ def home():
 def search():
     words = vocab.current()
     criteria = search_criteria.parse(request.args, words)
+    check = benefit_checks.for_this_browser()
+    priced = estimate(check)
+    if priced is not None:
+        criteria.your_cost = (check.payer_id, priced.cents)
+    elif criteria.sort == "cost":
+        criteria.sort = "best"
+        criteria.problems["sort"] = (
+            "Check your insurance benefits to sort by your cost; results are by best match.")
     found = service.search(criteria, page_size=current_app.config["DIRECTORY_PAGE_SIZE"],
                            cap=current_app.config["DIRECTORY_RESULT_CAP"])
-    benefit, costs = _costs([r.provider.id for r in found.results])
+    costs = costs_for(check, [r.provider.id for r in found.results]) if priced else {}
     return page_or_partial("directory/search.html", "directory/_results.html",
                            criteria=criteria, found=found,
-                           choices=search_criteria.choices(words), benefit=benefit,
-                           costs=costs, accuracy=accuracy() if costs else None)
+                           choices=search_criteria.choices(words), benefit=check,
+                           priced=priced, costs=costs, accuracy=accuracy() if costs else None)
 
 
 @bp.get("/providers/<slug>")
 def profile(slug):
     found = service.listed_provider_or_404(slug)
-    benefit, costs = _costs([found.provider.id])
+    check = benefit_checks.for_this_browser()
+    costs = costs_for(check, [found.provider.id]) if check is not None else {}
     return render_template("directory/profile.html", profile=found, vocab=vocab.current(),
-                           back=_search_we_came_from(), benefit=benefit,
+                           back=_search_we_came_from(), benefit=check,
+                           priced=estimate(check) if check is not None else None,
                            cost=costs.get(found.provider.id),
                            accuracy=accuracy() if costs else None)
 
 
-def _costs(provider_ids):
-    """The visitor's benefit check (if they made one) and their cost with each provider."""
-    check = benefit_checks.for_this_browser()
-    if check is None:
-        return None, {}
-    return check, costs_for(check, provider_ids)
+YEAR = 365 * 24 * 3600
+
+
+@bp.get("/photos/<digest>/<size>.jpg")
+def photo(digest, size):
+    """One size of a provider's photo. Its URL names its content, so it never changes."""
+    data = photos.image(digest, size) if len(digest) == 32 and digest.isalnum() else None
+    if data is None:
+        abort(404)
+    response = Response(bytes(data), mimetype="image/jpeg")
+    response.set_etag(f"{digest}-{size}")
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response.make_conditional(request)
 
 
 def _search_we_came_from():

@@ -1,11 +1,13 @@
 """The public "get matched" form, and the matching team's forms."""
 import uuid
 
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from alma.consultations.forms import ContactForm
+from alma.accounts.forms import strip
+from alma.consultations.forms import ContactForm, state_choices
 from alma.consultations.models import FORMATS
 from alma.directory.criteria import SELF_PAY
 from alma.inputs import Form
@@ -44,8 +46,7 @@ class MatchForm(ContactForm):
 
     def __init__(self, vocabulary, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.state.choices = _choices("Choose…", ((c, s.name) for c, s in
-                                                   vocabulary.states.items()))
+        self.state.choices = state_choices(vocabulary)
         self.payment.choices = _choices("Choose…", [(slug, p.name) for slug, p in
                                                      vocabulary.payers.items()]
                                         + [(SELF_PAY, "I'll pay myself")])
@@ -58,6 +59,15 @@ class MatchForm(ContactForm):
                                                            vocabulary.modalities.items()))
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
+
+
+class MatchWaitlistForm(Form):
+    """Join a state's waitlist from /match, when the network doesn't serve it yet."""
+
+    email = EmailField("Email for the waitlist", filters=[strip], validators=[
+        DataRequired("Enter your email address: that's how we'll tell you."),
+        Email("Enter an email address like name@example.com."), Length(max=254)])
+    state = HiddenField(validators=[DataRequired()])
 
 
 class ProposeForm(Form):

@@ -301,6 +301,19 @@ def close(match, outcome, actor=None):
                      actor_label=None if actor else f"client {match.client_id}")
 
 
+def waitlist_and_close(match, actor):
+    """A request from a state the network doesn't serve: the client waits on its list."""
+    state = vocab.current().states.get(match.state or "")
+    if state is None or state.operating:
+        raise MatchProblem("Alma operates in this client's state: propose someone instead.")
+    with db.atomic():
+        if MatchRequest.update(status=CLOSED, closed_at=utcnow()).where(
+                (MatchRequest.id == match.id) & (MatchRequest.status == OPEN)).execute() != 1:
+            raise MatchProblem("This match isn't waiting for a proposal.")
+        consultations.join_waitlist(match.client.email, state.code, match.client)
+        audit.record("closed:waitlisted", "match", match.id, client=match.client, actor=actor)
+
+
 def assign(match, user, notes, actor):
     match.assignee = user
     match.notes = (notes or "")[:5000]

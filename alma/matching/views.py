@@ -8,10 +8,11 @@ from alma.accounts.access import me, team_required
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.consultations import client_links
+from alma.consultations import service as consultations
 from alma.directory.criteria import SELF_PAY
 from alma.extensions import limiter
 from alma.matching import service
-from alma.matching.forms import CloseForm, MatchForm, ProposeForm, WorkForm
+from alma.matching.forms import CloseForm, MatchForm, MatchWaitlistForm, ProposeForm, WorkForm
 from alma.matching.models import MatchOpportunity, MatchRequest
 from alma.network import vocab
 from alma.network.models import Provider
@@ -22,9 +23,44 @@ bp = Blueprint("matching", __name__)
 
 # --- The client --------------------------------------------------------------------------
 
+# The query string /match reads (the directory's names) and the form field each fills.
+PREFILL = {"state": "state", "payment": "payment", "specialty": "specialty",
+           "modality": "modality", "language": "language", "gender": "gender",
+           "format": "preferred_format", "zip": "zip_code"}
+
+
+def _prefilled(words, args):
+    """What the client told us already, from the query string: only values the form offers."""
+    form = MatchForm(words)
+    data = {}
+    for name, field_name in PREFILL.items():
+        value = (args.get(name) or "").strip()
+        if field_name == "zip_code":
+            if len(value) == 5 and value.isascii() and value.isdigit():
+                data[field_name] = value
+        elif value and any(value == choice.value for choice in form[field_name].choices):
+            data[field_name] = value
+    return MatchForm(words, **data)
+
+
+def _unserved(words, code):
+    state = words.states.get(code or "")
+    return state if state is not None and not state.operating else None
+
+
+def _ask_page(form, words, status=200, waitlist_form=None):
+    unserved = _unserved(words, form.state.data)
+    if unserved is not None and waitlist_form is None:
+        waitlist_form = MatchWaitlistForm(formdata=None, prefix="waitlist",
+                                          state=unserved.code, email=form.email.data)
+    return render_template("matching/ask.html", form=form, unserved=unserved,
+                           waitlist_form=waitlist_form), status
+
+
 @bp.get("/match")
 def ask():
-    return render_template("matching/ask.html", form=MatchForm(vocab.current()))
+    words = vocab.current()
+    return _ask_page(_prefilled(words, request.args), words)
 
 
 @bp.post("/match")
@@ -35,7 +71,15 @@ def ask_post():
     if form.website.data:
         return redirect(url_for("matching.asked"), 303)  # a robot: nothing stored
     if not form.validate():
-        return render_template("matching/ask.html", form=form), 422
+        return _ask_page(form, words, 422)
+    unserved = _unserved(words, form.state.data)
+    if unserved is not None:
+        # Nobody could be matched there: say so, keep what was typed, offer the waitlist,
+        # and give the team nothing it can't do.
+        form.state.errors.append(f"Alma doesn't operate in {unserved.name} yet, so nobody can "
+                                 "be matched there: join its waitlist, or choose the state "
+                                 "you'll be in during sessions.")
+        return _ask_page(form, words, 422)
     self_pay = form.payment.data == SELF_PAY
     budget = form.budget.data.lstrip("$") if form.budget.data else None
     needs = service.Needs(
@@ -51,6 +95,21 @@ def ask_post():
         submission_key=form.submission_key.data)
     service.ask_to_be_matched(needs)
     return redirect(url_for("matching.asked"), 303)
+
+
+@bp.post("/match/waitlist")
+@limiter.limit("10 per hour")
+def join_waitlist():
+    words = vocab.current()
+    form = MatchWaitlistForm(prefix="waitlist")
+    state = _unserved(words, form.state.data)
+    if state is None:
+        abort(400)
+    if not form.validate():
+        return _ask_page(_prefilled(words, {"state": state.code}), words, 422,
+                         waitlist_form=form)
+    consultations.join_waitlist(form.email.data, state.code)
+    return render_template("consultations/waitlist_joined.html", state=state)
 
 
 @bp.get("/match/sent")
@@ -97,12 +156,18 @@ def withdraw(match_id):
 
 # --- The provider's opportunity -------------------------------------------------------------
 
+def _provider_link_problem(problem):
+    """A provider's link: their way back is signing in, not a client's new link."""
+    return render_template("accounts/link_problem.html",
+                           message=client_links.LINK_PROBLEMS[problem.reason]), 410
+
+
 @bp.get("/opportunities/<token>")
 def opportunity(token):
     try:
         link = links.check(token, service.OPPORTUNITY_LINK)
     except links.LinkProblem as problem:
-        return client_links.link_problem(problem)
+        return _provider_link_problem(problem)
     chance = MatchOpportunity.get_by_id(link.subject_id)
     return render_template("matching/opportunity.html", chance=chance,
                            state=vocab.current().states.get(chance.match.state))
@@ -114,7 +179,7 @@ def opportunity_post(token):
     try:
         chance, won = service.answer_opportunity(token)
     except links.LinkProblem as problem:
-        return client_links.link_problem(problem)
+        return _provider_link_problem(problem)
     return render_template("matching/opportunity_answered.html", chance=chance, won=won)
 
 
@@ -126,7 +191,7 @@ def queue():
     show_closed = request.args.get("show") == "closed"
     matches = list(service.queue(include_closed=show_closed).limit(200))
     return render_template("matching/queue.html", matches=matches, now=utcnow(),
-                           show_closed=show_closed)
+                           show_closed=show_closed, states=vocab.current().states)
 
 
 def team_match_or_404(match_id):
@@ -149,6 +214,7 @@ def _detail(match, status=200, **forms):
     audit.record("viewed", "match", match.id, client=match.client, actor=me())
     return render_template(
         "matching/detail.html", match=match, now=utcnow(), proposals=list(match.proposals),
+        state=vocab.current().states.get(match.state or ""),
         opportunities=list(match.opportunities), suggestions=service.suggestions(match),
         propose_form=forms.get("propose_form") or ProposeForm(),
         work_form=forms.get("work_form") or _work_form(match),
@@ -205,6 +271,18 @@ def work(match_id):
     service.assign(match, assignee, form.notes.data, me())
     flash("Saved.")
     return redirect(url_for("matching.detail", match_id=match.id), 303)
+
+
+@bp.post("/team/matching/<int:match_id>/waitlist")
+@team_required("matching")
+def waitlist(match_id):
+    match = team_match_or_404(match_id)
+    try:
+        service.waitlist_and_close(match, actor=me())
+    except service.MatchProblem as problem:
+        return _detail(match, 409, problem=str(problem))
+    flash(f"{match.first_name} is on the waitlist; the request is closed.")
+    return redirect(url_for("matching.queue"), 303)
 
 
 @bp.post("/team/matching/<int:match_id>/close")

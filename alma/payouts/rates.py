@@ -1,11 +1,10 @@
 """The group's rate for a provider: what it pays them for a session, by code and date.
 
 The rates are the team's (migration 0019 seeds defaults: 80% of the group's Optum rate for
-each code, to the dollar; `flask payouts set-rate` sets them, `flask payouts rates` lists). A rate for the provider's licence type comes before the general
-one; the rate is the one in force on the day of the session.
+each code, to the dollar; `flask payouts set-rate` sets them, `flask payouts rates` lists).
+A rate for the provider's licence type comes before the general one; the rate is the one in
+force on the day of the session.
 """
-from peewee import Case
-
 from alma.benefits.models import CPT_CODES
 from alma.db import db
 from alma.network.models import License
@@ -17,18 +16,25 @@ def licence_types(provider_id):
                    License.select(License.license_type).where(License.provider == provider_id)})
 
 
-def rate_for(visit, types=None):
-    """The PayRate for a visit, or None when the team has set none for its code and day."""
-    types = licence_types(visit.provider_id) if types is None else types
+def rates_for(visits, types):
+    """{visit id: its PayRate, or None when the team has set none for its code and day},
+    for many visits of one provider (licence `types`) in one query: a rate for one of the
+    licence types comes first, then the general one; the latest in force on the day."""
+    codes = sorted({visit.cpt_code for visit in visits})
+    if not codes:
+        return {}
     kinds = PayRate.license_type.is_null()
     if types:
         kinds |= PayRate.license_type.in_(types)
-    return (PayRate.select()
-            .where((PayRate.cpt_code == visit.cpt_code) & (PayRate.starts_on <= visit.held_on)
-                   & kinds)
-            .order_by(Case(None, [(PayRate.license_type.is_null(), 1)], 0),
-                      PayRate.starts_on.desc(), PayRate.id.desc())
-            .first())
+    rows = list(PayRate.select().where(PayRate.cpt_code.in_(codes) & kinds)
+                .order_by(PayRate.starts_on.desc(), PayRate.id.desc()))
+    found = {}
+    for visit in visits:
+        fitting = [row for row in rows if row.cpt_code == visit.cpt_code
+                   and row.starts_on <= visit.held_on]
+        found[visit.id] = next((row for row in fitting if row.license_type is not None),
+                               fitting[0] if fitting else None)
+    return found
 
 
 def current_rates(provider_id, on):

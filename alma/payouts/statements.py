@@ -1,31 +1,16 @@
-"""Provider payout statements, twice a month: what is due, made once, paid once.
+"""Provider payout statements, twice a month: made once, paid once.
 
-Periods run from the 1st to the 15th and from the 16th to the month's end. A statement for
-a period collects every item that became due before the period ended and is on no
-statement yet (so an item posted late, or a period the worker missed, is never lost):
-
-- a session whose claim an 835 paid or partly paid: the provider's rate (rates.py);
-- minus a client's balance for a paid session, still unpaid 60 days after its due date
-  (from then the provider may collect it directly: billing.overdue), what was due then;
-- plus a payment to the group on such a balance afterwards (a recovery), up to what was
-  deducted;
-- minus a session paid out whose claim the insurer then reversed (CLP02 22).
-
-Each line's `source_key` is unique, so an item is on one statement once, whatever runs at
-once. One statement per provider per period (unique), made by the worker that claims its
-row. A total below zero sends nothing and carries to the provider's next statement.
+What a statement holds is worked out in due.py, its period in periods.py. One statement per
+provider per period (unique), made by the worker that claims its row. A total below zero
+sends nothing and carries to the provider's next statement.
 """
-import calendar
 import datetime
 import logging
-from dataclasses import dataclass, field
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError
 
-from alma.billing import service as billing
 from alma.billing import transfers
-from alma.billing.models import OPEN, Invoice, Payment, Refund
-from alma.billing.overdue import PROVIDER_MAY_COLLECT_AFTER_DAYS
+from alma.billing.models import Invoice
 from alma.claims.models import Claim, Visit
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today, utcnow
@@ -33,220 +18,13 @@ from alma.db import db
 from alma.jobs import claim_each, stop_requested
 from alma.mail import service as mail
 from alma.network.models import Provider
-from alma.payouts import rates
-from alma.payouts.models import (CARRIED, DRAFTING, PAID, RECOUPMENT, RECOVERY, SESSION, TO_PAY,
-                                 UNPAID, WAITING, PayoutLine, PayoutStatement)
-from alma.templating import money
+from alma.payouts.due import due_items
+from alma.payouts.models import (CARRIED, DRAFTING, PAID, TO_PAY, WAITING, PayoutLine,
+                                 PayoutStatement)
+from alma.payouts.periods import last_ended_period, pay_day, period_of
 from alma.web import absolute_url
 
 log = logging.getLogger("alma.payouts")
-
-NOT_PAID_STATUS = ("4", "22")  # denied, reversed: a claim payment that pays no session
-
-
-# --- Periods --------------------------------------------------------------------------------
-
-def period_of(day):
-    """(first day, last day) of the half-month holding `day`."""
-    if day.day <= 15:
-        return day.replace(day=1), day.replace(day=15)
-    last = calendar.monthrange(day.year, day.month)[1]
-    return day.replace(day=16), day.replace(day=last)
-
-
-def last_ended_period(on):
-    """The period that ended most recently before `on`."""
-    start, _ = period_of(on)
-    return period_of(start - datetime.timedelta(days=1))
-
-
-def pay_day(period_end):
-    """When a period's statement is made and sent: the day after it ends."""
-    return period_end + datetime.timedelta(days=1)
-
-
-def _end_moment(period_end):
-    return datetime.datetime.combine(period_end + datetime.timedelta(days=1), datetime.time())
-
-
-# --- What is due ----------------------------------------------------------------------------
-
-@dataclass
-class Item:
-    """A line to be: everything a PayoutLine records."""
-
-    kind: str
-    amount_cents: int
-    source_key: str
-    description: str
-    happened_at: datetime.datetime
-    links: dict = field(default_factory=dict)
-
-
-def _held(visit):
-    return f"{visit.cpt_code} on {visit.held_on:%b %-d, %Y}"
-
-
-def _sessions(provider_id, until, types, taken):
-    """Claims paid or partly paid by an 835 posted before `until`, not on a statement."""
-    rows = (ClaimPayment.select(ClaimPayment, Claim, Visit, Remittance)
-            .join(Claim).join(Visit).switch(ClaimPayment).join(Remittance)
-            .where((Visit.provider == provider_id) & (Remittance.posted_at < until)
-                   & ClaimPayment.status_code.not_in(NOT_PAID_STATUS)
-                   & (ClaimPayment.paid_cents + ClaimPayment.patient_cents > 0))
-            .order_by(Remittance.posted_at, ClaimPayment.id))
-    items, standing = {}, _standing_visits(provider_id)
-    for payment in rows:
-        claim = payment.claim
-        key = f"session:claim:{claim.id}"
-        if key in taken or key in items:
-            continue
-        if claim.visit_id in standing:
-            # Another claim for the session (the one this replaces) is paid out and not
-            # taken back yet: this one waits until that recoupment is on a statement.
-            continue
-        rate = rates.rate_for(claim.visit, types)
-        if rate is None:
-            log.warning("no pay rate for %s on %s: claim %s waits", claim.visit.cpt_code,
-                        claim.visit.held_on, claim.id)
-            continue
-        remittance = payment.remittance
-        items[key] = Item(
-            SESSION, rate.cents, key,
-            f"Session {_held(claim.visit)}, {claim.visit.program_client.name}: paid by "
-            f"{remittance.payer_name.title() or 'the insurer'} (835 trace "
-            f"{remittance.trace_number}); your rate {money(rate.cents)}",
-            remittance.posted_at,
-            dict(visit=claim.visit_id, claim=claim.id, claim_payment=payment.id,
-                 remittance=remittance.id, invoice=claim.visit.invoice_id, pay_rate=rate.id))
-        standing.add(claim.visit_id)
-    return list(items.values())
-
-
-def _standing_visits(provider_id):
-    """Sessions paid out on a statement and not taken back: never paid twice, whatever
-    claims (a replacement, frequency 7) are made for them."""
-    lines = (PayoutLine.select(PayoutLine.kind, PayoutLine.visit).join(PayoutStatement)
-             .where((PayoutStatement.provider == provider_id)
-                    & PayoutLine.kind.in_([SESSION, RECOUPMENT])).tuples())
-    count = {}
-    for kind, visit_id in lines:
-        count[visit_id] = count.get(visit_id, 0) + (1 if kind == SESSION else -1)
-    return {visit_id for visit_id, n in count.items() if n > 0}
-
-
-def _session_lines(provider_id, new):
-    """{claim id: amount} of every session paid out, on a statement or about to be."""
-    paid = {item.links["claim"]: item.amount_cents for item in new if item.kind == SESSION}
-    for line in PayoutLine.select().join(PayoutStatement).where(
-            (PayoutStatement.provider == provider_id) & (PayoutLine.kind == SESSION)):
-        paid[line.claim_id] = line.amount_cents
-    return paid
-
-
-def _recoupments(provider_id, until, taken, paid_out):
-    rows = (ClaimPayment.select(ClaimPayment, Claim, Visit, Remittance)
-            .join(Claim).join(Visit).switch(ClaimPayment).join(Remittance)
-            .where((Visit.provider == provider_id) & (Remittance.posted_at < until)
-                   & (ClaimPayment.status_code == "22"))
-            .order_by(Remittance.posted_at, ClaimPayment.id))
-    items = {}
-    for payment in rows:
-        claim = payment.claim
-        key = f"recoupment:claim:{claim.id}"
-        if key in taken or key in items or claim.id not in paid_out:
-            continue
-        remittance = payment.remittance
-        items[key] = Item(
-            RECOUPMENT, -paid_out[claim.id], key,
-            f"Taken back: {remittance.payer_name.title() or 'the insurer'} reversed its "
-            f"payment for the session {_held(claim.visit)} (claim "
-            f"{claim.patient_control_number}, 835 trace {remittance.trace_number})",
-            remittance.posted_at,
-            dict(visit=claim.visit_id, claim=claim.id, claim_payment=payment.id,
-                 remittance=remittance.id, invoice=claim.visit.invoice_id))
-    return list(items.values())
-
-
-def _unpaid(provider_id, on, taken, paid_out):
-    """Balances of paid-out sessions the group collects, unpaid 60 days after due on `on`."""
-    latest_due = on - datetime.timedelta(days=PROVIDER_MAY_COLLECT_AFTER_DAYS)
-    rows = list(Invoice.select(Invoice, Visit)
-                .join(Visit, on=(Visit.invoice == Invoice.id), attr="visit")
-                .where((Visit.provider == provider_id) & (Invoice.status == OPEN)
-                       & (Invoice.collected_by == "group") & (Invoice.due_on <= latest_due))
-                .order_by(Invoice.due_on, Invoice.id))
-    claims = {}
-    for claim in Claim.select(Claim.id, Claim.visit).where(
-            Claim.visit.in_([i.visit.id for i in rows])):
-        if claim.id in paid_out:
-            claims[claim.visit_id] = claim.id
-    items = []
-    for invoice in rows:
-        key = f"unpaid:invoice:{invoice.id}"
-        due = billing.amounts(invoice).due
-        if key in taken or invoice.visit.id not in claims or due <= 0:
-            continue
-        since = invoice.due_on + datetime.timedelta(days=PROVIDER_MAY_COLLECT_AFTER_DAYS)
-        items.append(Item(
-            UNPAID, -due, key,
-            f"Your client's balance on invoice {invoice.number} ({invoice.kind_label.lower()} "
-            f"for the session {_held(invoice.visit)}) is unpaid {PROVIDER_MAY_COLLECT_AFTER_DAYS}"
-            f" days after its due date: you may now collect it directly",
-            datetime.datetime.combine(since, datetime.time()),
-            dict(visit=invoice.visit.id, claim=claims[invoice.visit.id], invoice=invoice.id)))
-    return items
-
-
-def _recoveries(provider_id, until, taken):
-    """Payments to the group on a deducted balance, made after it was deducted."""
-    deducted = list(PayoutLine.select(PayoutLine, PayoutStatement).join(PayoutStatement)
-                    .where((PayoutStatement.provider == provider_id)
-                           & (PayoutLine.kind == UNPAID)))
-    items = []
-    for line in deducted:
-        recovered = (PayoutLine.select(fn.COALESCE(fn.SUM(PayoutLine.amount_cents), 0))
-                     .where((PayoutLine.kind == RECOVERY)
-                            & (PayoutLine.invoice == line.invoice_id)).scalar())
-        left = -line.amount_cents - recovered
-        payments = (Payment.select().where(
-            (Payment.invoice == line.invoice_id) & (Payment.gateway != "direct")
-            & (Payment.created_at >= line.statement.made_at) & (Payment.created_at < until))
-            .order_by(Payment.id))
-        for payment in payments:
-            key = f"recovery:payment:{payment.id}"
-            refunded = (Refund.select(fn.COALESCE(fn.SUM(Refund.amount_cents), 0))
-                        .where(Refund.payment == payment.id).scalar())
-            cents = min(payment.amount_cents - refunded, left)
-            if key in taken or cents <= 0:
-                continue
-            left -= cents
-            items.append(Item(
-                RECOVERY, cents, key,
-                f"Recovered: your client paid Alma {money(cents)} of the balance on invoice "
-                f"{line.invoice.number}, deducted earlier",
-                payment.created_at, dict(visit=line.visit_id, claim=line.claim_id,
-                                         invoice=line.invoice_id, payment=payment.id)))
-    return items
-
-
-def _taken(provider_id):
-    return {key for key, in PayoutLine.select(PayoutLine.source_key).join(PayoutStatement)
-            .where(PayoutStatement.provider == provider_id).tuples()}
-
-
-def due_items(provider_id, period_end, now=None):
-    """Every item due to a provider up to the end of `period_end` (or up to `now`, for
-    the period still running) that is on no statement yet, in order."""
-    until = min(_end_moment(period_end), now) if now else _end_moment(period_end)
-    taken = _taken(provider_id)
-    types = rates.licence_types(provider_id)
-    sessions = _sessions(provider_id, until, types, taken)
-    paid_out = _session_lines(provider_id, sessions)
-    on = (until - datetime.timedelta(microseconds=1)).date()
-    items = (sessions + _recoupments(provider_id, until, taken, paid_out)
-             + _unpaid(provider_id, on, taken, paid_out) + _recoveries(provider_id, until, taken))
-    return sorted(items, key=lambda item: (item.happened_at, item.source_key))
 
 
 # --- Making statements -----------------------------------------------------------------------
@@ -396,7 +174,12 @@ def run(on=None):
 # --- Reading them --------------------------------------------------------------------------------
 
 def lines_of(statement):
-    return list(PayoutLine.select().where(PayoutLine.statement == statement.id)
+    """A statement's lines, each with the claim, remittance, session and invoice it came from
+    (one query, however many lines: the pages and the CSV name them all)."""
+    query = PayoutLine.select(PayoutLine, Claim, Remittance, Visit, Invoice)
+    for model in (Claim, Remittance, Visit, Invoice):
+        query = query.switch(PayoutLine).join(model, JOIN.LEFT_OUTER)
+    return list(query.where(PayoutLine.statement == statement.id)
                 .order_by(PayoutLine.happened_at, PayoutLine.id))
 
 

@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 
 from alma import audit
 from alma.accounts.access import me, team_required
-from alma.billing.models import Invoice
+from alma.claims import reconcile
 from alma.claims.models import Claim, Visit
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.clock import today
 from alma.network.models import ProgramClient, Provider
-from alma.payouts import rates
+from alma.payouts import by_month, rates
 from alma.payouts import statements as service
 from alma.payouts.forms import AccountForm
 from alma.payouts.models import WAITING, PayoutLine, PayoutStatement, PayRate
@@ -57,6 +57,7 @@ def page():
     coming = service.coming(provider.id)
     _seen(item.links.get("visit") for item in coming["items"])
     return render_template("payouts/practice.html", provider=provider, coming=coming,
+                           pictures=by_month.pictures(provider.id),
                            statements=service.statements_of(provider.id),
                            rates=sorted(rates.current_rates(provider.id, today()).values(),
                                         key=lambda rate: rate.cpt_code))
@@ -115,7 +116,8 @@ def statement_csv(statement_id):
 # --- The billing team --------------------------------------------------------------------------
 
 def trace_links(line):
-    """(label, url) for each record a line came from, one click each."""
+    """(label, url) for each record a line came from, one click each: its claim, its 835,
+    its session and every invoice the client had for the session."""
     links = []
     if line.claim_id:
         links.append((f"Claim {line.claim.patient_control_number}",
@@ -126,10 +128,13 @@ def trace_links(line):
     if line.visit_id:
         links.append((f"Session {line.visit.held_on:%b %-d}",
                       url_for("payouts.team_visit", visit_id=line.visit_id)))
-    if line.invoice_id:
+    invoices = reconcile.visit_invoices(line.visit) if line.visit_id else []
+    if line.invoice_id and line.invoice_id not in {invoice.id for invoice in invoices}:
+        invoices.insert(0, line.invoice)
+    for invoice in invoices:
         # The billing desk's page of the invoice (by endpoint: the desk is a sibling layer).
-        links.append((f"Invoice {line.invoice.number}",
-                      url_for("billing_desk.invoice", number=line.invoice.number)))
+        links.append((f"Invoice {invoice.number}",
+                      url_for("billing_desk.invoice", number=invoice.number)))
     return links
 
 
@@ -178,7 +183,7 @@ def team_claim(claim_id):
     payments = list(ClaimPayment.select(ClaimPayment, Remittance).join(Remittance)
                     .where(ClaimPayment.claim == claim.id).order_by(ClaimPayment.id))
     return render_template("payouts/trace_claim.html", claim=claim, visit=visit,
-                           payments=payments, invoice=visit.invoice,
+                           payments=payments, invoices=reconcile.visit_invoices(visit),
                            lines=_lines_about(PayoutLine.claim == claim.id))
 
 
@@ -200,9 +205,9 @@ def team_visit(visit_id):
     audit.record("viewed", "visit", visit.id, client=visit.program_client.client_id,
                  actor=me())
     claims = list(Claim.select().where(Claim.visit == visit.id).order_by(Claim.id))
-    invoice = Invoice.get_or_none(Invoice.id == visit.invoice_id) if visit.invoice_id else None
     return render_template("payouts/trace_visit.html", visit=visit, claims=claims,
-                           invoice=invoice, lines=_lines_about(PayoutLine.visit == visit.id))
+                           invoices=reconcile.visit_invoices(visit),
+                           lines=_lines_about(PayoutLine.visit == visit.id))
 
 
 def _waiting():

@@ -10,6 +10,7 @@ from alma.accounts.access import me, provider_required
 from alma.billing.models import Invoice
 from alma.billing.service import amounts_for
 from alma.consultations.models import ACCEPTED, ConsultationRequest
+from alma.directory import photos
 from alma.membership import fees, leaving
 from alma.membership.models import Membership, OutsideClient
 from alma.network import vocab
@@ -20,16 +21,25 @@ from alma.web import whole_number
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A photo's upload may be larger than a form (alma/http.py): the photo's limit, and room
+# for the multipart framing. Anything larger is refused (413) before it is read.
+PHOTO_BODY_BYTES = photos.MAX_BYTES + 64 * 1024
+
+
+@bp.record_once
+def _photo_upload_limit(state):
+    state.app.config["UPLOAD_LIMITS"]["/practice/photo"] = PHOTO_BODY_BYTES
 
 
 def _provider():
     return me().provider
 
 
-def _page(form, provider, preview=None, status=200):
+def _page(form, provider, preview=None, status=200, photo_problem=None):
     return render_template("practice/listing.html", form=form, provider=provider,
                            preview=preview, missing=service.missing_for_directory(provider),
-                           vocab=vocab.current()), status
+                           vocab=vocab.current(), photo=photos.current_digest(provider),
+                           photo_problem=photo_problem), status
 
 
 @bp.get("")
@@ -59,6 +69,33 @@ def listing_post():
         return _page(form, provider, status=422)
     flash("Saved." + ("" if provider.listing_hidden else " Your listing shows the changes now."))
     return redirect(url_for("practice.listing"), 303)
+
+
+@bp.post("/photo")
+@provider_required
+def photo_upload():
+    """A new photo, checked and re-encoded (alma/directory/photos.py); a bad file changes
+    nothing and says why, beside the form."""
+    provider = _provider()
+    upload = request.files.get("photo")
+    data = upload.read(photos.MAX_BYTES + 1) if upload else b""
+    try:
+        photos.replace(provider, data)
+    except photos.PhotoProblem as problem:
+        form = ListingForm(vocab.current(), data=service.current_choices(provider))
+        return _page(form, provider, status=422, photo_problem=str(problem))
+    flash("Your new photo is on your listing." if not provider.listing_hidden else
+          "Your new photo is saved; it shows when your listing does.")
+    return redirect(url_for("practice.listing", _anchor="photo-h"), 303)
+
+
+@bp.post("/photo/remove")
+@provider_required
+def photo_remove():
+    removed = photos.remove(_provider())
+    flash("Your photo is removed; your listing shows your initials." if removed else
+          "There was no photo to remove.")
+    return redirect(url_for("practice.listing", _anchor="photo-h"), 303)
 
 
 @bp.post("/visibility")

@@ -17,6 +17,7 @@ from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
 from alma.network import vocab
 from alma.network.models import License, ServiceState
+from alma.team import charts as team_charts
 from alma.team.forms import InviteForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -35,7 +36,7 @@ def dashboard():
     if me().has_role("billing", "admin"):
         week = ledger.by_day(today() - datetime.timedelta(days=6), today())
     return render_template("team/dashboard.html", numbers=matching.dashboard(),
-                           failed=failed, week=week)
+                           failed=failed, week=week, pictures=team_charts.dashboard())
 
 
 # --- States and waitlists -----------------------------------------------------------------

@@ -133,14 +133,18 @@ def test_the_directory_shows_the_cost_beside_providers_in_network_through_alma(c
     NetworkParticipation.update(via="individual").where(
         NetworkParticipation.provider == outside.id).execute()
     before = text(client.get("/providers?state=CA"))
-    assert "Your cost" not in before and "Check your insurance benefits" in before
+    assert "Check your insurance benefits" in before
+    assert all("Check your benefits</a> to see it" in card
+               for card in before.split('<li class="card">')[1:])
     post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
     page = client.get("/providers?state=CA&payment=unitedhealthcare")
     cards = text(page).split('class="card"')
     grace = next(c for c in cards if "Grace" in c)
     ivy = next(c for c in cards if "Ivy" in c)
-    assert "Your cost" in grace and "$25 a session with your UnitedHealthcare plan" in grace
-    assert "Your cost" not in ivy
+    assert "Your UnitedHealthcare plan" not in grace  # the note above the cards names it
+    assert "Your cost" in grace and "$25 a session</strong>" in grace and "firm estimate" in grace
+    # In network on her own contract: not the group's rate, so no estimate, and it says why.
+    assert "$25 a session" not in ivy and "on their own contract: ask Ivy" in ivy
     profile = text(client.get(f"/providers/{inside.slug}"))
     assert "$25 a session" in profile and "a firm estimate" in profile
     post(client, "/benefits/forget", {}, "/benefits")

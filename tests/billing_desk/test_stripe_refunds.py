@@ -113,8 +113,8 @@ def test_two_automatic_refunds_of_the_same_amount_are_two_refunds_at_stripe(
     payment = pay(world["fee"], 12500, "stripe", "cs_test_twice")
     with app.test_request_context():
         through = gateways.gateway()
-        first = billing.refund(payment, 1000, "Plan paid more", gateway=through)
-        second = billing.refund(payment, 1000, "Plan paid more again", gateway=through)
+        first, _ = billing.refund(payment, 1000, "Plan paid more", gateway=through)
+        second, _ = billing.refund(payment, 1000, "Plan paid more again", gateway=through)
     assert len(stripe_api.refunds) == 2
     assert first.reference != second.reference
     keys = [key for key, _ in stripe_api.requests]

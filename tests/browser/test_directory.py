@@ -238,7 +238,7 @@ def test_it_opens_a_profile_from_a_result(page, facts):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(rf"^{re.escape(name)}(, .+)?$"))
     expect(page).to_have_title(re.compile(rf"^{re.escape(name)}"))
-    expect(page.locator(".profile-head .availability")).to_have_text(
+    expect(page.locator(".cta .availability")).to_have_text(
         re.compile(r"^(Accepting new clients|Not accepting new clients) · (confirmed "
                    r"(today|yesterday|\d+ days ago)|never confirmed)"))
     # The way back keeps the search that led here.

@@ -107,7 +107,7 @@ def test_enrol_credential_check_benefits_log_a_session_pay_the_copay_and_opt_out
     client.goto("/providers?state=CA&payment=unitedhealthcare&q=Insured")
     card = client.locator("li.card", has_text="Nora Insured")
     expect(card).to_contain_text("Your cost")
-    expect(card).to_contain_text("$25 a session with your UnitedHealthcare plan")
+    expect(card).to_contain_text("$25 a session (a firm estimate)")
     assert_accessible(client)
     client.screenshot(path=str(SCREENS / "directory-cost.png"), full_page=True)
 

@@ -121,7 +121,7 @@ def test_a_paid_session_shows_as_coming_then_on_the_next_statement(
     team.go_back()
     team.get_by_role("link", name="Claim AL").click()
     expect(team.locator("main")).to_contain_text(f"835 trace {trace}")
-    expect(team.locator("#invoice + p")).to_contain_text("Copay")
+    expect(team.locator("#invoice + ul")).to_contain_text("Copay")
     team.go_back()
     team.get_by_role("link", name="Session").click()
     expect(team.locator("main")).to_contain_text("Sam Rivera")

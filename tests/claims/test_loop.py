@@ -27,6 +27,9 @@ SCENARIOS = {
 WORDS = {
     COPAY: "PR-3: your plan's copay for the visit: you pay this part ($25)",
     f"{COPAY}-DEDUCTIBLE": "PR-1: your plan's deductible: you pay this part ($125)",
+    # The 835 names the payer in capitals: said as we spell it, not "Unitedhealthcare".
+    f"{COPAY}-COINSURANCE": "UnitedHealthcare paid $87.50; the client's share is $37.50. "
+                            "PR-2: your plan's coinsurance",
     f"{COPAY}-REJECTED": "the member ID of the insured",
     f"{COPAY}-DENIED": "MA130: the claim can't be processed as sent",
     f"{COPAY}-ENDED": "PR-27: the plan says coverage had ended before this session",

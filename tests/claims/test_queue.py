@@ -8,7 +8,7 @@ import pytest
 
 from alma.accounts.models import User
 from alma.audit import AuditEvent
-from alma.claims import claim_json, queue, sessions, x12
+from alma.claims import claim_json, queue, queue_actions, sessions, x12
 from alma.claims.models import Claim
 from alma.claims.queue_models import ClaimAction, PayerFilingLimit
 from alma.claims.remittance_models import ClaimPayment, ClearinghouseReport, ProviderAdjustment
@@ -34,8 +34,8 @@ def test_a_denied_claim_corrected_is_replaced_and_paid_and_leaves_the_queue(
         app, in_program, sandbox, later, billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     assert claim.status == "denied" and needs_action() == [claim.id]
-    action = queue.correct_and_resubmit(claim.id, key(), "Member ID was mistyped",
-                                        corrections(claim, member_id=COPAY), billing)
+    action = queue_actions.correct_and_resubmit(claim.id, key(), "Member ID was mistyped",
+                                                corrections(claim, member_id=COPAY), billing)
     new = action.new_claim
     assert (action.kind, new.frequency_code, new.replaces_id) == ("replaced", "7", claim.id)
     assert validate(new.x12) == []
@@ -58,9 +58,9 @@ def test_a_rejected_claim_is_sent_again_as_a_new_original(app, in_program, sandb
                                                           billing):
     claim = decided(app, in_program, f"{COPAY}-REJECTED")
     assert claim.status == "rejected" and not claim.payer_claim_number
-    action = queue.correct_and_resubmit(claim.id, key(), "Typo in the member ID",
-                                        corrections(claim, member_id=COPAY,
-                                                    diagnosis_code="F43.23"), billing)
+    action = queue_actions.correct_and_resubmit(claim.id, key(), "Typo in the member ID",
+                                                corrections(claim, member_id=COPAY,
+                                                            diagnosis_code="F43.23"), billing)
     new = action.new_claim
     assert (action.kind, new.frequency_code) == ("resubmitted", "1")
     assert validate(new.x12) == [] and "REF*F8" not in new.x12 and "ABK:F4323" in new.x12
@@ -73,8 +73,8 @@ def test_a_paid_claim_replaced_is_reversed_as_the_replacement_is_paid(app, in_pr
                                                                       sandbox, later, billing):
     claim = decided(app, in_program, COPAY)
     assert claim.status == "paid"
-    action = queue.correct_and_resubmit(claim.id, key(), "Wrong place of service",
-                                        corrections(claim, place_of_service="11"), billing)
+    action = queue_actions.correct_and_resubmit(claim.id, key(), "Wrong place of service",
+                                                corrections(claim, place_of_service="11"), billing)
     assert "10:B:7" not in action.new_claim.x12 and "11:B:7" in action.new_claim.x12
     run_clearinghouse(polls=3)
     assert fresh(claim).status == "reversed" and fresh(claim).paid_cents == 0
@@ -85,7 +85,7 @@ def test_a_paid_claim_replaced_is_reversed_as_the_replacement_is_paid(app, in_pr
 def test_a_void_takes_the_payment_back_on_a_later_remittance(app, in_program, sandbox, later,
                                                              billing):
     claim = decided(app, in_program, COPAY)
-    action = queue.void(claim.id, key(), "Session was never held", billing)
+    action = queue_actions.void(claim.id, key(), "Session was never held", billing)
     void = action.new_claim
     assert (void.frequency_code, void.patient_share_cents) == ("8", 0)
     assert validate(void.x12) == [] and f"REF*F8*{claim.payer_claim_number}~" in void.x12
@@ -101,8 +101,8 @@ def test_a_write_off_records_what_nobody_pays_and_leaves_the_queue(app, in_progr
                                                                    later, billing):
     claim = decided(app, in_program, f"{COPAY}-PARTLY")
     assert needs_action() == [claim.id]
-    action = queue.write_off(claim.id, key(), "Contracted rate; not worth an appeal",
-                             billing)
+    action = queue_actions.write_off(claim.id, key(), "Contracted rate; not worth an appeal",
+                                     billing)
     assert (action.written_off_cents, action.charge_cents, action.insurer_paid_cents,
             action.client_share_cents) == (1500, 12500, 8500, 2500)
     assert needs_action() == []
@@ -116,21 +116,23 @@ def test_each_action_is_done_once_whoever_sends_it_twice(app, in_program, sandbo
                                                          billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
     form_key = key()
-    first = queue.correct_and_resubmit(claim.id, form_key, "r", corrections(claim), billing)
-    again = queue.correct_and_resubmit(claim.id, form_key, "r", corrections(claim), billing)
+    first = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim),
+                                               billing)
+    again = queue_actions.correct_and_resubmit(claim.id, form_key, "r", corrections(claim),
+                                               billing)
     assert again.id == first.id
-    with pytest.raises(queue.QueueProblem, match="Bea Billing already acted"):
-        queue.write_off(claim.id, key(), "another idea", billing)
+    with pytest.raises(queue_actions.QueueProblem, match="Bea Billing already acted"):
+        queue_actions.write_off(claim.id, key(), "another idea", billing)
     assert ClaimAction.select().count() == 1 and Claim.select().count() == 2
 
 
 def test_an_action_the_state_does_not_allow_is_refused_and_nothing_is_written(
         app, in_program, sandbox, later, billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
-    with pytest.raises(queue.QueueProblem, match="denied can't be voided"):
-        queue.void(claim.id, key(), "r", billing)
-    with pytest.raises(queue.QueueProblem, match="member_id") as refused:
-        queue.correct_and_resubmit(claim.id, key(), "r", corrections(
+    with pytest.raises(queue_actions.QueueProblem, match="denied can't be voided"):
+        queue_actions.void(claim.id, key(), "r", billing)
+    with pytest.raises(queue_actions.QueueProblem, match="member_id") as refused:
+        queue_actions.correct_and_resubmit(claim.id, key(), "r", corrections(
             claim, member_id="NO ID!", cpt_code="90837"), billing)
     assert refused.value.field == "member_id"
     assert ClaimAction.select().count() == 0 and Claim.select().count() == 1
@@ -173,8 +175,8 @@ def test_later_claims_for_a_session_do_not_count_as_more_spending(app, in_progra
                                                                   later, billing):
     """The next session's estimate counts one estimate per session, not one per claim."""
     claim = decided(app, in_program, f"{COPAY}-DENIED")
-    queue.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
-                               billing)
+    queue_actions.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
+                                       billing)
     program_client = ProgramClient.get_by_id(claim.visit.program_client_id)
     second = logged_claim(app, in_program, COPAY, n=1, program_client=program_client)
     assert second.patient_share_cents == 2500
@@ -182,15 +184,15 @@ def test_later_claims_for_a_session_do_not_count_as_more_spending(app, in_progra
 
 def test_the_provider_sees_each_claim_in_words(app, in_program, sandbox, later, billing):
     claim = decided(app, in_program, f"{COPAY}-DENIED")
-    queue.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
-                               billing)
+    queue_actions.correct_and_resubmit(claim.id, key(), "r", corrections(claim, member_id=COPAY),
+                                       billing)
     visit = sessions.visits(in_program)[0]
     assert visit.claim.frequency_code == "7"
     assert visit.claim_words == (f"A corrected claim replacing "
                                  f"{claim.patient_control_number}.")
     paid = decided(app, in_program, COPAY, n=1,
                    program_client=ProgramClient.get_by_id(claim.visit.program_client_id))
-    queue.void(paid.id, key(), "never held", billing)
+    queue_actions.void(paid.id, key(), "never held", billing)
     words = {v.id: v.claim_words for v in sessions.visits(in_program)}
     assert words[paid.visit_id].startswith("A void asking the insurer to take back claim")
 
@@ -199,11 +201,11 @@ def test_every_answer_to_replacements_and_voids_passes_pyx12(app, in_program, sa
                                                              billing):
     paid = decided(app, in_program, COPAY)
     denied = decided(app, in_program, f"{COPAY}-DENIED", n=1)
-    queue.void(paid.id, key(), "never held", billing)
-    with pytest.raises(queue.QueueProblem, match="already has that member ID"):
-        queue.correct_and_resubmit(denied.id, key(), "typo",
-                                   corrections(denied, member_id=COPAY), billing)
-    queue.correct_and_resubmit(denied.id, key(), "typo", corrections(
+    queue_actions.void(paid.id, key(), "never held", billing)
+    with pytest.raises(queue_actions.QueueProblem, match="already has that member ID"):
+        queue_actions.correct_and_resubmit(denied.id, key(), "typo",
+                                           corrections(denied, member_id=COPAY), billing)
+    queue_actions.correct_and_resubmit(denied.id, key(), "typo", corrections(
         denied, member_id=f"{COPAY}-COINSURANCE"), billing)
     run_clearinghouse(polls=3)
     reports = list(ClearinghouseReport.select())

@@ -10,7 +10,7 @@ import time_machine
 from playhouse.migrations import Runner
 
 from alma.accounts.models import User
-from alma.claims import queue
+from alma.claims import queue_actions
 from alma.claims.models import DENIED, Claim
 from alma.claims.queue_models import ClaimAction
 from alma.cli import MIGRATIONS
@@ -61,9 +61,9 @@ def test_two_billing_members_at_once_make_one_replacement(shared_app):
                     user = User.get_by_id(user_id)
                     start.wait(timeout=10)
                     try:
-                        done.append(queue.correct_and_resubmit(claim_id, key(), "mistyped",
-                                                               values, user).id)
-                    except queue.QueueProblem as problem:
+                        done.append(queue_actions.correct_and_resubmit(claim_id, key(), "mistyped",
+                                                                       values, user).id)
+                    except queue_actions.QueueProblem as problem:
                         refused.append(str(problem))
             except Exception as error:  # collected for the assertion below
                 errors.append(repr(error))

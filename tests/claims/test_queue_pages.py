@@ -8,7 +8,7 @@ import pytest
 
 from alma.accounts.models import User
 from alma.accounts.service import ROLES
-from alma.claims import queue
+from alma.claims import queue, queue_actions
 from alma.claims.models import Claim
 from alma.claims.queue_models import ClaimAction, PayerFilingLimit
 from alma.clock import utcnow
@@ -223,7 +223,7 @@ def test_a_bad_filing_limit_is_refused_with_what_was_typed(client, denied, field
 
 
 def test_the_provider_reads_what_the_billing_team_did(app, client, denied):
-    queue.write_off(denied.id, "b" * 32, "Not worth an appeal", None)
+    queue_actions.write_off(denied.id, "b" * 32, "Not worth an appeal", None)
     become(client, "provider", denied)
     page = text(client.get("/practice/sessions"))
     assert "Denied" in page and "Written off by Alma&#39;s billing team" in page

@@ -248,3 +248,25 @@ def test_a_refund_the_gateway_cannot_make_now_leaves_the_835_to_the_next_poll(
     monkeypatch.undo()
     assert reports.receive(report).outcome == "applied"
     assert Refund.get().amount_cents == 2500 and CreditNote.get().amount_cents == 2500
+
+
+def test_a_refund_for_a_lower_share_takes_billings_one_refund_path(app, in_program, sandbox):
+    """Keyed by what was refunded before (a retry is the same refund), audited as the app's,
+    the payer receipted, the invoice credited with it."""
+    claim, texts = sent_claim(app, in_program, sandbox, COPAY)
+    invoice = Invoice.get_by_id(claim.visit.invoice_id)
+    payment, _ = billing.record_payment(invoice, 2500, "local", "local_paid_1")
+    post_all([with_share(texts[0], claim, 1000)])
+    refund = Refund.get()
+    assert refund.idempotency_key == f"payment-{payment.id}-after-0-1500"
+    assert refund.made_by_id is None
+    note = CreditNote.get()
+    assert (note.idempotency_key, note.amount_cents) == (refund.idempotency_key, 1500)
+    money = ReconciledMoney.get()
+    assert (money.refund_id, money.credit_note_id) == (refund.id, note.id)
+    (event,) = AuditEvent.select().where(AuditEvent.action == "refunded")
+    assert event.subject_id == invoice.id and "by the app" in event.detail
+    assert claim.patient_control_number in event.detail
+    (receipt,) = emails("refund_receipt")
+    assert receipt.to_address == invoice.owed_by_client.email
+    assert "Nothing is due on this invoice" in receipt.text_body

@@ -123,6 +123,7 @@ def test_the_client_opens_the_explanation_and_can_pay(app, client, in_program, r
     page = text(client.get(page_url))
     claim = review.claim
     for said in ("We had estimated $25", "Copay: $25",
+                 "The session was charged at $125. Your plan paid $0 of it",
                  "PR-1: your plan's deductible: you pay this part: $125",
                  "Due now</dt><dd><strong>$100", "Pay $100",
                  f"about claim <strong>{claim.payer_claim_number}</strong>"):

@@ -98,7 +98,11 @@ def test_two_workers_posting_the_same_835_reconcile_once(scratch_database, tmp_p
         assert ShareReconciliation.select().count() == 2
         assert CreditNote.select().count() == 1 and Refund.select().count() == 1
         assert (Refund.get().amount_cents, CreditNote.get().amount_cents) == (1500, 1500)
-        assert ReconciledMoney.select().count() == 2
+        # The refund credits the invoice with it: one row ties both to the reconciliation.
+        (money,) = ReconciledMoney.select()
+        assert (money.refund_id, money.credit_note_id) == (Refund.get().id, CreditNote.get().id)
+        receipts = OutboundEmail.select().where(OutboundEmail.template == "refund_receipt")
+        assert receipts.count() == 1
         review = ShareReconciliation.get(ShareReconciliation.claim == higher.id)
         assert (review.review_status, review.difference_cents) == (PENDING, 10000)
         assert OutboundEmail.select().where(OutboundEmail.template == "share_lowered").count() == 1

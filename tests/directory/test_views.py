@@ -45,13 +45,28 @@ def test_it_serves_the_whole_page_to_boosted_and_history_restore_requests(client
     assert "<html" in body and 'id="search"' in body
 
 
-def test_it_shows_what_a_client_needs_to_decide(client, listed):
+def test_it_shows_what_a_client_needs_to_decide_in_the_order_they_decide(client, listed):
     body = text(client.get("/providers?state=CA&zip=94110"))
-    for expected in ("Rosa Delgado", "LCSW", "she/her", "Accepting new clients",
-                     "confirmed 2 days ago", "In network with Aetna", "$140 a session",
-                     "sliding scale from $80", "Telehealth and in person", "<dt>Distance</dt>",
-                     f'href="/providers/{listed.slug}"'):
-        assert expected in body, expected
+    card = body[body.index('<li class="card">'):]
+    expected = ('class="avatar tone-', "Rosa Delgado", "LCSW", "she/her",
+                "Rosa helps adults with anxiety.", "<li>Grief and loss</li>",
+                "Accepting new clients", "confirmed 2 days ago", "<dt>In network</dt>",
+                "<dd>Aetna</dd>", "<dt>Your cost</dt>", "Check your benefits</a> to see it",
+                "$140 a session, sliding from $80", "Telehealth, in person in San Francisco",
+                "miles away", f'href="/providers/{listed.slug}/request"')
+    places = [card.find(part) for part in expected]
+    assert -1 not in places, [part for part, at in zip(expected, places) if at == -1]
+    assert places == sorted(places), "the card's parts are out of order"
+
+
+def test_a_card_quotes_the_start_of_a_long_bio_cut_after_a_word(client, listed):
+    listed.bio = "I listen first. " + "Therapy is a conversation between equals. " * 20
+    listed.save()
+    body = text(client.get("/providers?state=CA"))
+    words = re.search(r'<p class="words">([^<]*)</p>', body).group(1)
+    assert words.startswith("I listen first. Therapy is a conversation")
+    assert words.endswith("…") and len(words) <= 181
+    assert "between equals. Therapy" in words  # whole words only, and nothing after the cut
 
 
 def test_it_keeps_what_was_typed_and_explains_what_it_could_not_use(client, listed):
@@ -83,7 +98,9 @@ def test_it_suggests_how_to_widen_an_empty_search_and_offers_the_matching_team(c
     assert "No therapists match all of that" in body
     assert "Search without “zebra”" in body
     assert "Drop the concern filter" in body
-    assert "Client Matching team" in body and "mailto:" in body
+    # One click to the matching team, its form filled in with this search (not an address).
+    assert "Client Matching team" in body and "mailto:" not in body
+    assert 'href="/match?state=CA&amp;specialty=adhd"' in body
 
 
 def test_it_says_plainly_when_the_network_does_not_serve_a_state(client, listed):
@@ -144,3 +161,22 @@ def test_profile_leads_back_to_the_search_the_client_came_from(client, listed):
     assert 'href="/providers">← Back' in elsewhere
     broken = client.get(f"/providers/{listed.slug}", headers={"Referer": "http://[x/providers"})
     assert broken.status_code == 200 and 'href="/providers">← Back' in text(broken)
+
+
+def test_a_first_visit_to_the_directory_is_under_60_kb_of_html_and_css(client, db):
+    """The page weight goal (issue 13): a full first page of cards, each as long as a card
+    gets (photos aside: each is fetched on its own and cached for a year)."""
+    factories.operate_in("CA")
+    for n in range(12):
+        factories.provider(
+            first_name="Alexandria", last_name=f"Montgomery-Fitzgerald{n}",
+            payers=("aetna", "unitedhealthcare", "cigna", "optum", "oscar"),
+            specialties=("grief-and-loss", "anxiety", "depression", "trauma-and-ptsd",
+                         "relationship-issues"),
+            bio="I help adults through change, loss and the long middle of things. " * 20,
+            pronouns="they/them", sliding_scale=True, sliding_scale_min_cents=6000)
+    page = client.get("/providers?state=CA")
+    assert page.get_data(as_text=True).count('<li class="card">') == 10
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', text(page))
+    css = sum(len(client.get(href).data) for href in sheets)
+    assert sheets and len(page.data) + css < 60 * 1024, (len(page.data), css)

@@ -7,6 +7,8 @@ import io
 import pytest
 
 from alma.accounts.models import User
+from alma.claims import reconcile
+from alma.claims.reconcile_models import ShareReconciliation
 from alma.clock import utcnow
 from alma.network.models import Client
 from alma.payouts.models import PayoutLine, PayoutStatement
@@ -160,3 +162,21 @@ def test_the_billing_team_gives_bank_details_and_the_waiting_statement_is_paid(c
     client.post(path, data={"csrf_token": token, "account": "acct_1Nv0FGQ9RKHgCVdK"})
     run_on(D(2026, 12, 2))
     assert PayoutStatement.get_by_id(world["statement"].id).status == "paid"
+
+
+def test_the_invoice_for_a_raised_share_is_one_click_from_the_line_its_claim_and_session(
+        client, app, in_program, sandbox):
+    claim = paid_claim(app, in_program, member_id="ALMA-ACTIVE-COPAY-COINSURANCE")
+    row = ShareReconciliation.get(ShareReconciliation.claim == claim.id)
+    reconcile.approve(row.id, User.create(email="bea@alma.example", name="Bea",
+                                          roles="billing"))
+    raised = ShareReconciliation.get_by_id(row.id).additional_invoice
+    run_on(D(2026, 12, 1))
+    line = PayoutLine.get()
+    assert (line.amount_cents, raised.total_cents) == (10000, 1250)
+    become(client, {}, "billing")
+    for path in (f"/team/payouts/{line.statement_id}", f"/team/payouts/claims/{claim.id}",
+                 f"/team/payouts/visits/{claim.visit_id}"):
+        page = client.get(path).get_data(as_text=True)
+        for invoice in (claim.visit.invoice, raised):
+            assert f'href="/team/billing/invoices/{invoice.number}"' in page, (path, invoice)

@@ -1,11 +1,13 @@
 """A property: for any sequence of remittances, reversals and client payments, a provider's
 payouts equal their paid sessions at their rate, minus recoupments, minus balances unpaid
-60 days after their due date, plus what was recovered of them; and what was transferred,
-plus what is still carried, is exactly that.
+60 days after their due date on sessions paid out, plus what was recovered of them; and
+what was transferred, plus what is still carried, is exactly that. A claim paid, reversed
+and paid again is paid out again.
 
 The oracle below works from the raw facts with no database: which claims were paid or
 reversed before each statement day, and each invoice's payments."""
 import datetime
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,20 +90,21 @@ def _apply(kind, claim, invoice, when, n):
 def _oracle(facts, claims, invoices):
     """What the lines must add up to, from the facts alone."""
     claim_of = {invoice.id: claim.id for claim, invoice in zip(claims, invoices)}
-    paid_out, recouped, deducted, recovered, total = set(), set(), {}, {}, 0
+    paid_out, deducted, recovered, total = set(), {}, {}, 0
     for run in RUNS:
         until = datetime.datetime.combine(run, datetime.time())
         made_at = until + datetime.timedelta(hours=2)
         period_end = run - datetime.timedelta(days=1)
         before = [f for f in facts if f[2] < until]
-        for fact in before:
-            if fact[0] == "pay" and fact[1] not in paid_out:
-                paid_out.add(fact[1])
-                total += RATE
-        for fact in before:
-            if fact[0] == "reverse" and fact[1] in paid_out and fact[1] not in recouped:
-                recouped.add(fact[1])
+        for claim in claims:
+            # Paid now: more payments than reversals (each reversal takes back one).
+            paid = Counter(f[0] for f in before if f[1] == claim.id and f[0] != "paid")
+            if claim.id in paid_out and paid["pay"] <= paid["reverse"]:
+                paid_out.discard(claim.id)  # recouped
                 total -= RATE
+            elif claim.id not in paid_out and paid["pay"] > paid["reverse"]:
+                paid_out.add(claim.id)  # paid (again)
+                total += RATE
         for invoice in invoices:
             due = SHARE - sum(f[3] for f in facts if f[0] == "paid" and f[1] == invoice.id
                               and f[2] < made_at)

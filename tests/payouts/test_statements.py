@@ -2,14 +2,16 @@
 the payout job run on given days."""
 import datetime
 
+from alma.accounts.models import User
 from alma.billing import service as billing
 from alma.billing.models import Payment
 from alma.billing.transfers import LocalTransfer, LocalTransfers, TransferFailed
-from alma.claims import jobs
+from alma.claims import jobs, reconcile
 from alma.claims.models import Claim
+from alma.claims.reconcile_models import ShareReconciliation
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.mail.models import OutboundEmail
-from alma.payouts import statements
+from alma.payouts import periods, statements
 from alma.payouts.models import (CARRIED, PAID, RECOUPMENT, RECOVERY, SESSION, UNPAID, WAITING,
                                  PayoutLine, PayoutStatement, PayRate)
 from tests.payouts.helpers import D, on, paid_claim, run_on
@@ -27,11 +29,11 @@ def _lines(statement):
 
 
 def test_periods_are_halves_of_months():
-    assert statements.period_of(D(2026, 11, 15)) == (D(2026, 11, 1), D(2026, 11, 15))
-    assert statements.period_of(D(2026, 11, 16)) == (D(2026, 11, 16), D(2026, 11, 30))
-    assert statements.period_of(D(2027, 2, 20)) == (D(2027, 2, 16), D(2027, 2, 28))
-    assert statements.last_ended_period(D(2026, 12, 1)) == (D(2026, 11, 16), D(2026, 11, 30))
-    assert statements.last_ended_period(D(2027, 1, 10)) == (D(2026, 12, 16), D(2026, 12, 31))
+    assert periods.period_of(D(2026, 11, 15)) == (D(2026, 11, 1), D(2026, 11, 15))
+    assert periods.period_of(D(2026, 11, 16)) == (D(2026, 11, 16), D(2026, 11, 30))
+    assert periods.period_of(D(2027, 2, 20)) == (D(2027, 2, 16), D(2027, 2, 28))
+    assert periods.last_ended_period(D(2026, 12, 1)) == (D(2026, 11, 16), D(2026, 11, 30))
+    assert periods.last_ended_period(D(2027, 1, 10)) == (D(2026, 12, 16), D(2026, 12, 31))
 
 
 def test_a_paid_session_is_on_the_next_statement_once_and_paid_once(app, in_program,
@@ -123,6 +125,29 @@ def test_a_balance_unpaid_60_days_is_deducted_then_recovered(app, in_program, sa
     assert sum(s.lines_cents for s in _statements(in_program)) == 10000
 
 
+def test_a_raised_share_unpaid_60_days_is_deducted_like_the_first_invoice(app, in_program,
+                                                                        sandbox):
+    claim = paid_claim(app, in_program, member_id=f"{COPAY}-COINSURANCE")  # owes $37.50
+    with on(D(2026, 11, 26)):
+        billing.record_payment(claim.visit.invoice, 2500, "local", "local_ref_copay")
+        row = reconcile.approve(ShareReconciliation.get().id, User.create(
+            email="bea@alma.example", name="Bea", roles="billing"))
+    raised = row.additional_invoice
+    assert (raised.total_cents, raised.due_on) == (1250, D(2026, 12, 10))
+    run_on(D(2026, 12, 1))
+    run_on(D(2027, 2, 1))  # 53 days after its due date: not yet
+    run_on(D(2027, 2, 16))  # Feb 8 was 60 days
+    assert [_lines(s) for s in _statements(in_program)] == [[(SESSION, 10000)],
+                                                            [(UNPAID, -1250)]]
+    deducted = statements.lines_of(_statements(in_program)[-1])[0]
+    assert (deducted.invoice_id, deducted.visit_id) == (raised.id, claim.visit_id)
+    assert raised.number in deducted.description
+    with on(D(2027, 3, 5)):
+        billing.record_payment(raised, 1250, "local", "local_ref_raised")
+    run_on(D(2027, 3, 16))
+    assert _lines(_statements(in_program)[-1]) == [(RECOVERY, 1250)]
+
+
 def test_a_balance_the_provider_collected_directly_is_no_recovery(app, in_program, sandbox):
     from alma.billing import overdue
 
@@ -191,32 +216,90 @@ def test_a_worker_killed_after_the_transfer_never_pays_twice(app, in_program, sa
     assert LocalTransfer.select().count() == 1
 
 
-def test_a_session_is_paid_once_whatever_claims_are_made_for_it(app, in_program, sandbox):
-    """A replacement claim (frequency 7) paid while the first is still paid out waits for
-    the first's reversal; then it is paid."""
-    original = paid_claim(app, in_program)
-    run_on(D(2026, 12, 1))
-    replacement = Claim.create(
+def _replacement(original):
+    return Claim.create(
         visit=original.visit, payer=original.payer, charge_cents=12500, allowed_cents=12500,
         deductible_cents=0, coinsurance_cents=0, copay_cents=2500, patient_share_cents=2500,
         place_of_service="10", x12="", frequency_code="7", replaces=original, status="paid")
+
+
+def test_a_session_is_paid_once_whatever_claims_are_made_for_it(app, in_program, sandbox):
+    """A replacement claim (frequency 7) paid while the first is still paid out waits for
+    the first's reversal; then both are on one statement, and net."""
+    original = paid_claim(app, in_program)
+    run_on(D(2026, 12, 1))
+    replacement = _replacement(original)
     _pay(replacement, "1", "T-R1", datetime.datetime(2026, 12, 3, 12))
     run_on(D(2026, 12, 16))
     assert len(_statements(in_program)) == 1
     _pay(original, "22", "T-R2", datetime.datetime(2026, 12, 20, 12))
     run_on(D(2027, 1, 1))
-    assert _lines(_statements(in_program)[-1]) == [(RECOUPMENT, -10000)]
+    last = _statements(in_program)[-1]
+    assert _lines(last) == [(SESSION, 10000), (RECOUPMENT, -10000)]
+    session, recoupment = statements.lines_of(last)
+    assert (session.claim_id, recoupment.claim_id) == (replacement.id, original.id)
+    assert last.total_cents == 0 and last.status == CARRIED
     run_on(D(2027, 1, 16))
-    assert _lines(_statements(in_program)[-1]) == [(SESSION, 10000)]
     assert sum(s.lines_cents for s in _statements(in_program)) == 10000
+    assert PayoutLine.select().where(PayoutLine.kind == SESSION).count() == 2
 
 
-def _pay(claim, status, trace, when):
+def test_a_replacement_paid_with_the_reversal_is_one_session(app, in_program, sandbox):
+    """Paid and replaced before any statement: the original's payment, taken back, is no
+    line at all; the replacement's is the session's one line."""
+    original = paid_claim(app, in_program)
+    replacement = _replacement(original)
+    _pay(original, "22", "T-R2", datetime.datetime(2026, 11, 27, 12))
+    _pay(replacement, "1", "T-R1", datetime.datetime(2026, 11, 27, 12))
+    run_on(D(2026, 12, 1))
+    [statement] = _statements(in_program)
+    assert _lines(statement) == [(SESSION, 10000)]
+    assert statements.lines_of(statement)[0].claim_id == replacement.id
+
+
+def test_a_claim_reversed_and_paid_again_is_paid_out_again(app, in_program, sandbox):
+    """A payer's reversal and correction of one claim (CLP02 22, then 1 with a new CLP07):
+    taken back, then paid again, each line once."""
+    claim = paid_claim(app, in_program)
+    run_on(D(2026, 12, 1))
+    _pay(claim, "22", "T-R2", datetime.datetime(2026, 12, 3, 12))
+    run_on(D(2026, 12, 16))
+    _pay(claim, "1", "T-R3", datetime.datetime(2026, 12, 20, 12), number="SB1-B")
+    run_on(D(2027, 1, 1))
+    run_on(D(2027, 1, 16))
+    assert [_lines(s) for s in _statements(in_program)] == [
+        [(SESSION, 10000)], [(RECOUPMENT, -10000)], [(SESSION, 10000)]]
+    assert sorted(line.source_key for line in PayoutLine.select()) == [
+        f"recoupment:claim:{claim.id}", f"session:claim:{claim.id}",
+        f"session:claim:{claim.id}:2"]
+
+
+def test_a_voided_session_is_taken_back_and_its_balance_never_deducted(app, in_program,
+                                                                       sandbox):
+    """The session's claim is voided (frequency 8) and its payment taken back: the client's
+    invoice left unpaid is no longer the provider's loss."""
+    original = paid_claim(app, in_program)
+    run_on(D(2026, 12, 1))
+    Claim.create(visit=original.visit, payer=original.payer, charge_cents=12500,
+                 allowed_cents=12500, deductible_cents=0, coinsurance_cents=0, copay_cents=0,
+                 patient_share_cents=0, place_of_service="10", x12="", frequency_code="8",
+                 replaces=original, status="reversed")
+    _pay(original, "22", "T-R2", datetime.datetime(2026, 12, 3, 12))
+    for day in (D(2026, 12, 16), D(2027, 2, 16), D(2027, 3, 1)):
+        run_on(day)
+    assert [_lines(s) for s in _statements(in_program)] == [
+        [(SESSION, 10000)], [(RECOUPMENT, -10000)]]
+
+
+def _pay(claim, status, trace, when, number=None):
+    """A claim payment; a reversal names the payment it takes back (its CLP07)."""
     sign = -1 if status == "22" else 1
+    if number is None:
+        number = claim.payer_claim_number or "SB1"
     remittance = Remittance.create(payer_identifier="87726", trace_number=trace,
                                    paid_cents=0, method="NON", posted_at=when)
     ClaimPayment.create(remittance=remittance, claim=claim,
                         patient_control_number=claim.patient_control_number,
                         status_code=status, charge_cents=sign * 12500,
                         paid_cents=sign * 10000, patient_cents=sign * 2500,
-                        payer_claim_number="SB1", segment="CLP*…")
+                        payer_claim_number=number, segment="CLP*…")

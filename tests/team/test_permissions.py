@@ -44,6 +44,7 @@ ROUTES = [
 ]
 # The provider's own pages: only a provider (whoever else is signed in gets 403).
 PRACTICE_ROUTES = [("GET", "/practice"), ("POST", "/practice"), ("POST", "/practice/visibility"),
+                   ("POST", "/practice/photo"), ("POST", "/practice/photo/remove"),
                    ("GET", "/inbox"), ("GET", "/practice/billing"),
                    ("POST", "/practice/billing/pause"), ("POST", "/practice/billing/cancel"),
                    ("GET", "/practice/leave"), ("POST", "/practice/leave"),

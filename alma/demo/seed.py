@@ -1,0 +1,235 @@
+"""Every role's demo data, on top of the demo directory (alma/directory/demo.py).
+
+Made through the features' own services, as people would make it, so every row is
+consistent with the rest: the team (one person per role), members with their fees (paid,
+open and overdue), applications at each stage and onboarding calls, consultation requests,
+match requests, and the insurance program (alma/demo/program.py). Deterministic: the same
+directory gives the same people. Dates are relative to the app's day (alma.clock).
+"""
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from peewee import sort_models
+from stdnum import luhn
+
+from alma.accounts.models import User
+from alma.benefits.models import FeeSchedule
+from alma.billing import service as billing
+from alma.billing.models import Invoice
+from alma.clock import today, utcnow
+from alma.consultations import service as consultations
+from alma.db import db
+from alma.demo import program
+from alma.demo.people import CLIENT_EMAIL, IN_PROGRAM, MEMBER, PROVIDERS, TEAM
+from alma.directory import service as directory
+from alma.directory.demo import OPERATING_STATES
+from alma.geo import ZipCode
+from alma.matching import service as matching
+from alma.membership import fees
+from alma.membership import service as joining
+from alma.membership.models import Membership
+from alma.network.models import (Language, License, Modality, Payer, Provider, ServiceState,
+                                 Specialty)
+from alma.payouts.models import PayRate
+
+DAY = datetime.timedelta(days=1)
+# What the migrations put in the database: kept when the demo is made again.
+REFERENCE = {FeeSchedule, ZipCode, Language, Modality, Payer, ServiceState, Specialty, PayRate}
+
+
+def clear(models):
+    """Delete every row of `models` (alma.models.ALL_MODELS) but the reference data, each
+    table after those that refer to it: the demo is made again from nothing."""
+    with db.atomic():
+        for model in reversed(sort_models(models)):
+            if model in REFERENCE:
+                continue
+            for field in model._meta.refs:
+                if field.rel_model is model:  # a row referring to another of its table
+                    model.update({field: None}).execute()
+            model.delete().execute()
+
+
+class DemoProblem(Exception):
+    pass
+
+
+def seed(on=None):
+    """Add the team, members, applications, requests and the program; returns counts."""
+    on = on or today()
+    chosen = _pick_providers(8, on)
+    if len(chosen) < 8:
+        raise DemoProblem("The demo of every role needs 8 listed, accepting providers with a "
+                          "full licence; seed a larger directory (--providers 100 or more).")
+    team = _team()
+    personas = {key: _become(chosen.pop(0), *PROVIDERS[key]) for key in (IN_PROGRAM, MEMBER)}
+    with db.atomic():
+        _member(personas[IN_PROGRAM], on, months=4, leave_unpaid=0, starts_days_ago=3)
+        _member(personas[MEMBER], on, months=3, leave_unpaid=1, starts_days_ago=10)
+        for provider in chosen:
+            _member(provider, on, months=2, leave_unpaid=1, starts_days_ago=4)
+    counts = program.seed(personas[IN_PROGRAM], chosen[:4], team["credentialing"], on)
+    with db.atomic():
+        counts["applications"] = _applications(team["growth"], on)
+        counts["consultations"] = _consultations(personas)
+        counts["matches"] = _matches(chosen[4], team["matching"])
+    directory.reindex([p.id for p in [*personas.values(), *chosen]], on=on)
+    counts["team"] = len(team)
+    counts["members"] = Membership.select().count()
+    return counts
+
+
+# --- The team -----------------------------------------------------------------------------
+
+def _team():
+    """One person per role; they sign in from /dev (no password is set)."""
+    made = {}
+    for persona in TEAM:
+        user = User.get_or_none(User.email == persona.email) or User.create(
+            email=persona.email, name=persona.name, roles=persona.role)
+        made[persona.key] = user
+    return made
+
+
+# --- Members ------------------------------------------------------------------------------
+
+def _pick_providers(count, on):
+    """Listed, accepting directory providers with one full licence in an operating state."""
+    picked = []
+    query = (Provider.select(Provider).join(License)
+             .where((Provider.membership_status == "active") & ~Provider.listing_hidden
+                    & Provider.accepting_new_clients & Provider.cash_rate_cents.is_null(False)
+                    & (License.level == "full") & ~License.under_supervision
+                    & (License.expires_on > on + datetime.timedelta(days=365))
+                    & License.state.in_(OPERATING_STATES)
+                    & (License.state == Provider.office_state))
+             .order_by(Provider.id).limit(count * 3))
+    for provider in query:
+        if provider.id not in {p.id for p in picked}:
+            picked.append(provider)
+        if len(picked) == count:
+            break
+    return picked
+
+
+def _become(provider, first, last, email):
+    """A directory provider takes a persona's name and address, so /dev finds them."""
+    provider.first_name, provider.last_name, provider.email = first, last, email
+    provider.slug = f"{first}-{last}-{provider.id}".lower()
+    provider.save()
+    return provider
+
+
+def _member(provider, on, months, leave_unpaid, starts_days_ago):
+    """A member with an account, billed monthly for `months`, the last `leave_unpaid` not
+    paid: the latest fee began `starts_days_ago` (open, or overdue once 7 days have passed)."""
+    User.get_or_none(User.provider == provider.id) or User.create(
+        email=provider.email, name=provider.full_name, provider=provider)
+    latest = on - datetime.timedelta(days=starts_days_ago)
+    first = latest - relativedelta(months=months - 1)
+    fees.start(provider, on=first)
+    for n in range(months):
+        fees.invoice_fees(on=first + relativedelta(months=n))
+    invoices = list(Invoice.select().where((Invoice.owed_by_provider == provider.id)
+                                           & (Invoice.kind == fees.FEE))
+                    .order_by(Invoice.period_start))
+    for invoice in invoices[:len(invoices) - leave_unpaid]:
+        billing.record_payment(invoice, billing.amounts(invoice).due, "local",
+                               f"demo-fee-{invoice.id}")
+
+
+# --- Applications and onboarding calls ---------------------------------------------------------
+
+def _license(state, kind, level, n):
+    return joining.LicenseAnswer(state=state, license_type=kind, number=f"{kind}-{state}-9{n:05d}",
+                                 level=level, under_supervision=False, supervisor_name="",
+                                 supervisor_license="")
+
+
+APPLICANTS = [
+    # name, state, licence type, level, what happens
+    ("Noor Haddad", "CA", "LMFT", "full", "waiting"),
+    ("Theo Lindqvist", "NY", "LCSW", "full", "booked"),
+    ("Priya Raman", "TX", "LPC-Associate", "pre_licensed", "refused"),
+    ("Marcus Bell", "WA", "LMHC", "full", "approved"),
+]
+
+
+def _applications(growth, on):
+    # Calls on the next business days at 10:00 and 14:00 Eastern (15:00, 19:00 UTC).
+    day, starts = on + DAY, []
+    while len(starts) < 6:
+        if day.weekday() < 5:
+            starts += [datetime.datetime.combine(day, datetime.time(h)) for h in (15, 19)]
+        day += DAY
+    joining.publish_slots(growth, starts)
+    for n, (name, state, kind, level, fate) in enumerate(APPLICANTS):
+        email = name.lower().replace(" ", ".") + "@example.com"
+        application, _ = joining.apply(
+            name, email, "(555) 010-77%02d" % n, _application_npi(n), "woman" if n % 2 == 0
+            else "man", f"{name.split()[1]} Counseling", None, state,
+            "A small private practice; I'd like help filling my caseload.",
+            fate != "refused", [_license(state, kind, level, n)], f"demo-application-{n}")
+        if fate == "booked":
+            slot = joining.open_slots(utcnow()).first()
+            joining.book(application, slot.id)
+        elif fate == "approved":
+            expiries = {lic.id: on + datetime.timedelta(days=700) for lic in application.licenses}
+            joining.approve(application, expiries, growth)
+    return len(APPLICANTS)
+
+
+def _application_npi(n):
+    first_nine = f"19{n:07d}"
+    return first_nine + luhn.calc_check_digit("80840" + first_nine)
+
+
+# --- Clients asking ----------------------------------------------------------------------------
+
+REQUESTERS = [
+    ("Jamie Chen", "jamie.chen@example.com", "Work stress and trouble sleeping."),
+    ("Alex Moreno", "alex.moreno@example.com", "Grief after losing my father this spring."),
+    ("Taylor Brooks", "taylor.brooks@example.com", "Panic attacks on my commute."),
+]
+
+
+def _ask(provider, name, email, concerns, key):
+    payer = Payer.get_or_none(Payer.slug == "aetna")
+    sub = consultations.Submission(
+        name=name, email=email, phone="", state=provider.office_state, payer=payer,
+        member_id="", self_pay=payer is None, concerns=concerns, preferred_format="telehealth",
+        availability="Weekday evenings", submission_key=key)
+    request, _ = consultations.submit(provider, sub)
+    return request
+
+
+def _consultations(personas):
+    member, in_program = personas[MEMBER], personas[IN_PROGRAM]
+    made = [_ask(member, "Sam Rivera", CLIENT_EMAIL,
+                 "Anxiety that's getting in the way at work; I'd like weekly sessions.",
+                 "demo-consultation-client")]
+    for n, (name, email, concerns) in enumerate(REQUESTERS):
+        made.append(_ask(member if n < 2 else in_program, name, email, concerns,
+                         f"demo-consultation-{n}"))
+    consultations.accept(made[1])
+    return len(made)
+
+
+def _matches(provider, team_member):
+    specialty = Specialty.select().order_by(Specialty.id).first()
+    made = []
+    for n, (name, email, state, concerns) in enumerate([
+            ("Sam Rivera", CLIENT_EMAIL, provider.office_state,
+             "Looking for someone in network who works with anxiety."),
+            ("Robin Park", "robin.park@example.com", provider.office_state,
+             "Couples counselling, evenings only."),
+    ]):
+        needs = matching.Needs(
+            name=name, email=email, phone="", state=state, payer=None, plan="",
+            self_pay=True, budget_cents=15000, concerns=concerns, specialty=specialty,
+            gender="", language=None, preferred_format="either", modality=None,
+            availability="Evenings", zip_code="", submission_key=f"demo-match-{n}")
+        made.append(matching.ask_to_be_matched(needs)[0])
+    matching.propose(made[1], provider, "Licensed in your state, has evening times and "
+                     "works with couples.", actor=team_member)
+    return len(made)
