@@ -155,20 +155,13 @@ def suggestions(match, limit=10, candidates=400):
                 fn.COALESCE(Provider.sliding_scale_min_cents, Listing.cash_rate_cents)
                 <= match.budget_cents)
     place = geo.lookup_zip(match.zip_code) if match.zip_code else None
-    words = vocab.current()
     found = []
     for listing in query.order_by(Listing.accepting_confirmed_on.desc()).limit(candidates):
         provider = listing.provider
         if provider.id in already:
             continue
-        s = Suggestion(provider, 0.0)
-        clauses = wording.payer_clauses(
-            match, words.names(listing.payer_bits, words.payers_by_id),
-            listing.cash_rate_cents is not None)
-        s.reasons.append("in network with " + match.payer.name if match.payer_id and not
-                         match.self_pay else "self-pay within budget" if match.budget_cents
-                         else "offers self-pay" if match.self_pay
-                         else "; ".join(clauses).replace("is in network", "in network"))
+        s = Suggestion(provider, 0.0, pitch=wording.pitch_for(match, listing, provider.first_name))
+        s.reasons.append(wording.payer_reason(match, listing))
         for row, bits, label in ((match.specialty, listing.specialty_bits, "helps with"),
                                  (match.modality, listing.modality_bits, "practises"),
                                  (match.language, listing.language_bits, "speaks")):
@@ -177,8 +170,6 @@ def suggestions(match, limit=10, candidates=400):
             if _bit(bits, row):
                 s.score += 3 if label == "helps with" else 2
                 s.reasons.append(f"{label} {row.name}")
-                clauses.append(f"{label} " + (row.name if label == "speaks"
-                                              else wording.common_noun(row.name)))
             else:
                 s.misses.append(f"not {row.name}")
         if match.gender:
@@ -191,8 +182,6 @@ def suggestions(match, limit=10, candidates=400):
             if getattr(listing, f"offers_{match.preferred_format}"):
                 s.score += 1
                 s.reasons.append(match.preferred_format.replace("_", " "))
-                clauses.append("offers telehealth" if match.preferred_format == "telehealth"
-                               else "sees clients in person")
             else:
                 s.misses.append(f"no {match.preferred_format.replace('_', ' ')}")
         if provider.median_answer_hours is not None:
@@ -208,7 +197,6 @@ def suggestions(match, limit=10, candidates=400):
             if match.preferred_format == "in_person" or s.distance_miles <= 25:
                 s.score += max(0.0, 1.5 - s.distance_miles / 20)
                 s.reasons.append(f"{s.distance_miles:.0f} miles away")
-        s.pitch = wording.pitch(provider.first_name, clauses)
         found.append(s)
     found.sort(key=lambda s: (-s.score, s.provider.id))
     return found[:limit]
