@@ -21,6 +21,8 @@ class User(BaseModel):
     password_paused_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_signed_in_at = DateTimeField(null=True)
+    # A team member's time zone (an IANA name), for the times they are shown: onboarding calls.
+    time_zone = CharField(max_length=64, null=True)
 
     @property
     def role_set(self):

@@ -23,5 +23,7 @@ class VisitForm(Form):
                                                    for k, v in ATTENDANCE.items()],
                             default="attended",
                             validators=[InputRequired("Say whether the client attended.")])
-    charge_fee = BooleanField("Invoice my fee for a late cancellation or missed session",
-                              default=True)
+    # Only for a late cancellation or a no-show (an attended session is billed to the
+    # insurer): unticked unless the provider ticks it, hidden while "Attended" is chosen.
+    charge_fee = BooleanField("Invoice my fee for this late cancellation or missed session",
+                              default=False)

@@ -1,11 +1,12 @@
 """A provider's sessions page, /practice/sessions: log a session, see what was billed."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from alma import audit
 from alma.accounts.access import me, provider_required
-from alma.claims import sessions
+from alma.claims import sessions, voiding
 from alma.claims.forms import VisitForm
+from alma.claims.models import Claim, Visit
 from alma.claims.sandbox import OTHER_MEMBERS, TEST_MEMBERS
 from alma.clock import today
 from alma.program.clients import program_client_or_none
@@ -67,4 +68,37 @@ def log_session():
         form[problem.field or "client"].errors.append(str(problem))
         return _sessions_page(provider, form, 422)
     flash(f"Session logged. {visit.billing_note}")
+    return redirect(url_for("claims.sessions_page"), 303)
+
+
+def _own_visit_or_404(provider, visit_id):
+    visit = Visit.get_or_none((Visit.id == visit_id) & (Visit.provider == provider.id))
+    if visit is None:
+        abort(404)
+    return visit
+
+
+@bp.get("/practice/sessions/<int:visit_id>/void")
+@provider_required
+def void_page(visit_id):
+    """What voiding the session would do, and the button that does it (no JavaScript)."""
+    provider = _provider()
+    visit = _own_visit_or_404(provider, visit_id)
+    audit.record("viewed", "visit", visit.id, client=visit.program_client.client_id, actor=me())
+    problem = voiding.voidable(visit, list(Claim.select().where(Claim.visit == visit.id)))
+    return render_template("claims/void.html", visit=visit, problem=problem)
+
+
+@bp.post("/practice/sessions/<int:visit_id>/void")
+@provider_required
+def void_session(visit_id):
+    provider = _provider()
+    try:
+        said = voiding.void_visit(provider, visit_id, actor=me())
+    except voiding.NotFound:
+        abort(404)
+    except ProgramProblem as problem:
+        visit = _own_visit_or_404(provider, visit_id)
+        return render_template("claims/void.html", visit=visit, problem=str(problem)), 409
+    flash(f"{said} You can log the real session now.")
     return redirect(url_for("claims.sessions_page"), 303)

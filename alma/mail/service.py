@@ -21,7 +21,7 @@ from flask import current_app, render_template
 from peewee import IntegrityError
 
 from alma.db import db
-from alma.mail.models import FAILED, OutboundEmail
+from alma.mail.models import FAILED, QUEUED, OutboundEmail
 
 log = logging.getLogger("alma.mail")
 
@@ -104,3 +104,9 @@ def queue(template, to, dedupe_key=None, ics=None, **context):
     except IntegrityError:
         # Another process queued the same event a moment ago.
         return OutboundEmail.get(OutboundEmail.dedupe_key == dedupe_key)
+
+
+def withdraw(dedupe_key):
+    """Take back an email not yet picked up for sending. True if it was (nobody saw it)."""
+    return OutboundEmail.delete().where((OutboundEmail.dedupe_key == dedupe_key)
+                                        & (OutboundEmail.status == QUEUED)).execute() == 1

@@ -23,6 +23,7 @@ from alma.consultations.models import ACCEPTED, PENDING, ConsultationRequest
 from alma.db import db
 from alma.directory.models import Listing
 from alma.mail import service as mail
+from alma.matching import wording
 from alma.matching.models import (CLOSED, MATCHED, OPEN, PROPOSED, WITHDRAWN, MatchOpportunity,
                                   MatchProposal, MatchRequest)
 from alma.network import vocab
@@ -121,6 +122,7 @@ class Suggestion:
     reasons: list = field(default_factory=list)
     misses: list = field(default_factory=list)
     distance_miles: float = None
+    pitch: str = ""  # one sentence for the client (wording.pitch)
 
 
 def _bit(bits, row):
@@ -158,10 +160,8 @@ def suggestions(match, limit=10, candidates=400):
         provider = listing.provider
         if provider.id in already:
             continue
-        s = Suggestion(provider, 0.0)
-        s.reasons.append("in network with " + match.payer.name if match.payer_id and not
-                         match.self_pay else "self-pay within budget" if match.budget_cents
-                         else "offers self-pay")
+        s = Suggestion(provider, 0.0, pitch=wording.pitch_for(match, listing, provider.first_name))
+        s.reasons.append(wording.payer_reason(match, listing))
         for row, bits, label in ((match.specialty, listing.specialty_bits, "helps with"),
                                  (match.modality, listing.modality_bits, "practises"),
                                  (match.language, listing.language_bits, "speaks")):

@@ -8,6 +8,8 @@ import datetime
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from alma.membership import zones
+
 
 def _calendar(method, application, slot, sequence, status):
     cal = Calendar()
@@ -19,10 +21,14 @@ def _calendar(method, application, slot, sequence, status):
     event.add("uid", f"onboarding-{application.id}@{domain}")
     event.add("sequence", sequence)
     event.add("dtstamp", datetime.datetime.now(datetime.timezone.utc))
-    event.add("dtstart", slot.starts_at.replace(tzinfo=datetime.timezone.utc))
-    event.add("dtend", slot.ends_at.replace(tzinfo=datetime.timezone.utc))
+    # In the applicant's zone (with its VTIMEZONE), so the invitation reads as their time
+    # even in a calendar that shows it as written; every calendar converts it for the host.
+    zone = application.zone
+    event.add("dtstart", zones.local(slot.starts_at, zone))
+    event.add("dtend", zones.local(slot.ends_at, zone))
     event.add("summary", f"Alma onboarding call: {application.name} and {slot.host.name}")
-    event.add("description", "A call with a community growth manager about Alma membership. "
+    event.add("description", f"{zones.stated(slot.starts_at, zone)}, 30 minutes. "
+                             "A call with a community growth manager about Alma membership. "
                              "We'll call the phone number you gave, or email you a video link.")
     event.add("status", status)
     organizer = vCalAddress(f"mailto:{slot.host.email}")
@@ -33,6 +39,7 @@ def _calendar(method, application, slot, sequence, status):
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     event.add("attendee", attendee, encode=0)
     cal.add_component(event)
+    cal.add_missing_timezones()
     return cal.to_ical().decode()
 
 

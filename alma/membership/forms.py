@@ -86,9 +86,13 @@ class ApplyForm(ContactForm):
 
 
 class SlotsForm(Form):
-    start = Moment("First call starts (UTC)", earliest=datetime.timedelta(0),
-                   latest=datetime.timedelta(days=365),
+    # The start is typed in the zone chosen beside it (views convert it to UTC); a day of
+    # slack either side of now for the zones' offsets (the view checks it is in the future).
+    start = Moment("First call starts (your time)", earliest=-datetime.timedelta(days=1),
+                   latest=datetime.timedelta(days=366),
                    validators=[InputRequired("Choose when your first call starts.")])
+    time_zone = SelectField("Your time zone",
+                            validators=[InputRequired("Choose your time zone.")])
     count = WholeNumber("How many 30-minute calls in a row", default=4,
                         validators=[InputRequired("Say how many calls."),
                                     NumberRange(1, 16, message="Choose from 1 to 16 calls.")])

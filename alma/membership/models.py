@@ -5,6 +5,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.db import BaseModel
+from alma.membership import zones
 from alma.network.models import Provider
 
 # applied -> call_booked -> approved | rejected; refused at once when pre-licensed.
@@ -32,6 +33,9 @@ class MembershipApplication(BaseModel):
     decision = TextField(default="")
     notes = TextField(default="")  # the growth team's
     calendar_sequence = IntegerField(default=0)  # bumped by every change to the call
+    # The zone their call times are shown in (zones.py), chosen when booking; until then
+    # their practice state's.
+    time_zone = CharField(max_length=64, null=True)
     created_at = DateTimeField(default=utcnow)
     decided_at = DateTimeField(null=True)
     decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -41,6 +45,10 @@ class MembershipApplication(BaseModel):
     @property
     def status_label(self):
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def zone(self):
+        return zones.valid(self.time_zone) or zones.for_state(self.practice_state)
 
 
 class ApplicationLicense(BaseModel):

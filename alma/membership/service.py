@@ -18,7 +18,7 @@ from alma.clock import utcnow
 from alma.db import db
 from alma.directory import service as directory
 from alma.mail import service as mail
-from alma.membership import calendar, fees
+from alma.membership import calendar, fees, zones
 from alma.membership.models import (APPLIED, APPROVED, CALL_BOOKED, REFUSED, REJECTED,
                                     ApplicationLicense, MembershipApplication, OnboardingSlot)
 from alma.network.models import License, Provider
@@ -140,11 +140,15 @@ def booked_slot(application):
     return OnboardingSlot.get_or_none(OnboardingSlot.application == application.id)
 
 
-def book(application, slot_id):
-    """Take a time (or move to it); both sides get a calendar invitation."""
+def book(application, slot_id, time_zone=None):
+    """Take a time (or move to it); both sides get a calendar invitation. `time_zone`: the
+    one the applicant chose to see times in (zones.py), kept for every email after."""
     if application.status not in (APPLIED, CALL_BOOKED):
         raise ApplicationProblem("This application isn't waiting for a call.")
     with db.atomic():
+        if zones.valid(time_zone) and time_zone != application.time_zone:
+            application.time_zone = time_zone
+            application.save()
         previous = booked_slot(application)
         if previous is not None and previous.id == slot_id:
             return previous

@@ -11,7 +11,7 @@ from alma.accounts.models import User
 from alma.clock import utcnow
 from alma.extensions import limiter
 from alma.inputs import parse_day
-from alma.membership import service
+from alma.membership import service, zones
 from alma.membership.forms import ApplyForm, DecisionNotesForm, RejectForm, SlotsForm
 from alma.membership.models import APPLIED, CALL_BOOKED, MembershipApplication, OnboardingSlot
 from alma.network import vocab
@@ -104,8 +104,10 @@ def _applicant_or_401():
 @bp.get("/join/application")
 def application():
     current = _applicant_or_401()
+    # The times in their zone: the one they chose to see (?zone=), else theirs.
+    zone = zones.valid(request.args.get("zone")) or current.zone
     return render_template("membership/application.html", application=current,
-                           booked=service.booked_slot(current),
+                           booked=service.booked_slot(current), zone=zone, zones=zones.ZONES,
                            slots=list(service.open_slots().limit(40)))
 
 
@@ -117,7 +119,7 @@ def book():
     try:
         if slot_id is None:
             raise service.ApplicationProblem("Choose a time.")
-        service.book(current, slot_id)
+        service.book(current, slot_id, time_zone=request.form.get("time_zone"))
     except service.ApplicationProblem as problem:
         flash(str(problem))
         return redirect(url_for("membership.application"), 303)
@@ -153,7 +155,7 @@ def applications():
     booked = {s.application_id: s for s in OnboardingSlot.select(OnboardingSlot, User)
               .join(User).where(OnboardingSlot.application.in_([a.id for a in applications]))}
     return render_template("membership/applications.html", applications=applications,
-                           status=status, booked=booked)
+                           status=status, booked=booked, my_zone=_my_zone())
 
 
 def _application_or_404(application_id):
@@ -169,7 +171,7 @@ def _detail(found, status=200, **forms):
         booked=service.booked_slot(found), problem=forms.get("problem"),
         notes_form=forms.get("notes_form") or DecisionNotesForm(notes=found.notes),
         reject_form=forms.get("reject_form") or RejectForm(),
-        today=utcnow().date()), status
+        today=utcnow().date(), my_zone=_my_zone()), status
 
 
 @bp.get("/team/applications/<int:application_id>")
@@ -223,28 +225,55 @@ def reject(application_id):
     return redirect(url_for("membership.applications"), 303)
 
 
+def _my_zone():
+    """The signed-in team member's zone, for the times they are shown."""
+    return zones.valid(me().time_zone) or zones.DEFAULT
+
+
+def _slots_form(formdata=None):
+    form = SlotsForm(formdata=formdata) if formdata is not None else SlotsForm(
+        time_zone=_my_zone())
+    form.time_zone.choices = list(zones.ZONES.items())
+    return form
+
+
+def _upcoming_mine():
+    return list(OnboardingSlot.select().where((OnboardingSlot.host == me().id)
+                                              & (OnboardingSlot.starts_at > utcnow()))
+                .order_by(OnboardingSlot.starts_at))
+
+
 @bp.get("/team/availability")
 @team_required("growth")
 def availability():
-    mine = (OnboardingSlot.select().where((OnboardingSlot.host == me().id)
-                                          & (OnboardingSlot.starts_at > utcnow()))
-            .order_by(OnboardingSlot.starts_at))
-    return render_template("membership/availability.html", slots=list(mine), form=SlotsForm())
+    return render_template("membership/availability.html", slots=_upcoming_mine(),
+                           form=_slots_form(), my_zone=_my_zone())
 
 
 @bp.post("/team/availability")
 @team_required("growth")
 def availability_post():
-    form = SlotsForm()
+    form = _slots_form(request.form)
     if form.validate():
-        start = form.start.data
+        # Typed in the zone chosen beside it (theirs from now on); kept in UTC.
+        user = me()
+        if user.time_zone != form.time_zone.data:
+            user.time_zone = form.time_zone.data
+            user.save()
+        start = zones.to_utc(form.start.data, form.time_zone.data)
         if start <= utcnow():
             form.start.errors.append("Choose a time in the future.")
         else:
             starts = [start + datetime.timedelta(minutes=service.CALL_MINUTES * i)
                       for i in range(form.count.data)]
-            made = service.publish_slots(me(), starts)
+            made = service.publish_slots(user, starts)
             flash(f"{made} new times are open for booking.")
             return redirect(url_for("membership.availability"), 303)
-    mine = OnboardingSlot.select().where(OnboardingSlot.host == me().id)
-    return render_template("membership/availability.html", slots=list(mine), form=form), 422
+    return render_template("membership/availability.html", slots=_upcoming_mine(), form=form,
+                           my_zone=_my_zone()), 422
+
+
+@bp.app_template_filter("call_time")
+def call_time(moment, zone, day=True, short=False):
+    """A call's time in a zone, stated: "Tuesday 9 Dec, 10:00 Pacific time (PT)"."""
+    return zones.stated(moment, zone, day=day, short=short)

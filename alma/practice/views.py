@@ -138,7 +138,32 @@ def _billing_page(plan=None, kind=None, months=None, problem=None, status=200):
 @bp.get("/billing")
 @provider_required
 def billing():
+    if Membership.get_or_none(Membership.provider == _provider().id) is None:
+        # Listed without a membership (the menu doesn't offer this page): say why.
+        return render_template("practice/billing_none.html")
     return _billing_page()
+
+
+# The practice menu, in order: (endpoint, label, for members only?).
+MENU = (("practice.listing", "Listing", False), ("inbox.index", "Inbox", False),
+        ("practice.clients", "Clients", False), ("program.page", "Insurance", False),
+        ("claims.sessions_page", "Sessions", False), ("practice.invoices", "Invoices", False),
+        ("payouts.page", "Payouts", False), ("practice.billing", "Billing", True))
+
+
+def practice_menu():
+    """The practice pages this provider can use: Billing (the membership fee) only for a
+    member. Every practice page shows it (templates/practice/_nav.html)."""
+    provider_id = getattr(current_user, "provider_id", None)
+    member = provider_id is not None and Membership.select().where(
+        Membership.provider == provider_id).exists()
+    return [(endpoint, label) for endpoint, label, members_only in MENU
+            if member or not members_only]
+
+
+@bp.app_context_processor
+def _menu():
+    return {"practice_menu": practice_menu}
 
 
 @bp.post("/billing/pause")

@@ -16,6 +16,7 @@ from alma.directory.service import UnknownState
 from alma.mail.models import FAILED, OutboundEmail
 from alma.matching import service as matching
 from alma.network import vocab
+from alma.network.models import License, ServiceState
 from alma.team import charts as team_charts
 from alma.team.forms import InviteForm
 
@@ -50,13 +51,43 @@ def states():
                            waiting=waiting)
 
 
+def _state_or_404(code):
+    state = ServiceState.get_or_none(ServiceState.code == (code or "").upper()[:2])
+    if state is None:
+        abort(404)
+    return state
+
+
+@bp.get("/states/<code>/launch")
+@team_required("matching")
+def confirm_launch(code):
+    """What launching a state does, and the button that does it: a launch is never one
+    stray click (it shows the state's providers to everyone and emails its waitlist)."""
+    state = _state_or_404(code)
+    waiting = WaitlistEntry.select().where((WaitlistEntry.state == state.code)
+                                           & WaitlistEntry.notified_at.is_null()).count()
+    licensed = (License.select(License.provider).where(License.state == state.code)
+                .distinct().count())
+    return render_template("team/launch.html", state=state, waiting=waiting,
+                           licensed=licensed)
+
+
 @bp.post("/states/<code>/launch")
 @team_required("matching")
 def launch(code):
+    state = _state_or_404(code)
+    if request.form.get("confirm") != state.code:
+        # Not from the confirmation page: show it instead of launching.
+        return redirect(url_for("team.confirm_launch", code=state.code), 303)
+    if state.operating:
+        flash(f"Alma operates in {state.name} already.")
+        return redirect(url_for("team.states"), 303)
     try:
-        state, told = consultations.launch_state(code)
+        state, told = consultations.launch_state(state.code)
     except UnknownState:
         abort(404)
+    audit.record("launched", "state", actor=me(), detail=(
+        f"{state.code} ({state.name}) launched; {told} on its waitlist emailed."))
     flash(f"Alma operates in {state.name} now; {told} on its waitlist will get one email.")
     return redirect(url_for("team.states"), 303)
 

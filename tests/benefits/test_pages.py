@@ -154,13 +154,44 @@ def test_the_directory_shows_the_cost_beside_providers_in_network_through_alma(c
 
 
 def test_benefit_checks_are_rate_limited_per_address(db, make_app):
-    # Each check may cost the group a clearinghouse fee: ten an hour from one address.
+    # Each check may cost the group a clearinghouse fee: ten an hour from one address. A form
+    # sent back for a mistake, or an insurer we can't check, never counts.
     app = make_app(RATELIMIT_ENABLED=True)
     http = app.test_client()
     token = csrf_token_from(http.get("/sign-in"))
-    statuses = [http.post("/benefits", data={"csrf_token": token}).status_code
-                for _ in range(11)]
-    assert statuses == [422] * 10 + [429]
+    mistakes = [http.post("/benefits", data={"csrf_token": token, **changes}).status_code
+                for changes in [{}] * 6 + [{**check_form("ALMA-ACTIVE-COPAY"),
+                                             "date_of_birth": ""}] * 6]
+    assert mistakes == [422] * 12
+    assert http.post("/benefits", data={"csrf_token": token, "payer": "cigna"}
+                     ).status_code == 303
+    # The insurer doesn't know this member: asked all the same, so counted (nothing stored).
+    asked = [http.post("/benefits", data={"csrf_token": token,
+                                          **check_form("NOBODY-123")}).status_code
+             for _ in range(10)]
+    assert asked == [422] * 10
+    refused = http.post("/benefits", data={"csrf_token": token,
+                                           **check_form("ALMA-OOP-MET")})
+    page = text(refused)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Please try again in" in page and "what you typed is kept" in page
+    assert 'value="ALMA-OOP-MET"' in page and 'value="Rivera"' in page
+    assert 'value="1990-04-02"' in page and '<option selected value="unitedhealthcare">' in page
+
+
+def test_only_what_the_chosen_insurer_needs_is_asked(client, db):
+    # An insurer we can't check: no card details needed, straight to what to ask them.
+    response = post(client, "/benefits", {"payer": "cigna"})
+    assert response.status_code == 303 and "/benefits/ask?payer=cigna" in \
+        response.headers["Location"]
+    chosen = text(client.get("/benefits?payer=cigna"))
+    assert "We can't check Cigna for you online" in chosen and 'name="member_id"' not in chosen
+    # No insurer chosen: that alone is asked for, and what was typed stays.
+    nothing = post(client, "/benefits", {"first_name": "Sam"})
+    page = text(nothing)
+    assert nothing.status_code == 422 and "Choose your insurance" in page
+    assert "Enter the member ID" not in page and 'value="Sam"' in page
+    assert "Only for " in text(client.get("/benefits"))  # the card's fields say for whom
 
 
 def test_a_visitors_check_is_forgotten_after_90_days(client, db):

@@ -72,7 +72,7 @@ def test_a_therapist_joins_lists_pays_pauses_and_leaves(
     team.goto("/team/availability")
     tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).replace(
         hour=17, minute=0)
-    team.get_by_label("First call starts (UTC)").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    team.get_by_label("First call starts (your time)").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
     team.get_by_label("How many 30-minute calls in a row").fill("3")
     team.get_by_role("button", name="Open these times").click()
     expect(team.locator(".flash")).to_contain_text("3 new times")

@@ -103,3 +103,45 @@ def test_the_provider_sees_each_claims_state_in_plain_words(app, client, credent
     run(jobs.poll_reports)
     page = text(client.get("/practice/sessions"))
     assert "Paid" in page and "PR-1: your plan&#39;s deductible: you pay this part ($125)" in page
+
+
+def test_the_fee_box_is_unticked_and_hidden_while_attended_is_chosen(app, client,
+                                                                    credentialed):
+    credentialed.no_show_fee_cents = 5000
+    credentialed.save()
+    uhc = factories.payer("unitedhealthcare")
+    post(client, "/practice/insurance/clients", {**MOVE_IN, "payer": uhc.id},
+         "/practice/insurance")
+    page = client.get("/practice/sessions").get_data(as_text=True)
+    box = page.split('name="charge_fee"')[0].rsplit("<input", 1)[1] + \
+        page.split('name="charge_fee"')[1].split(">", 1)[0]
+    assert "checked" not in box and 'class="fee-choice"' in page
+    css = open(app.static_folder + "/css/app.css").read()
+    assert 'form:has(input[name="attendance"][value="attended"]:checked) .fee-choice' in css
+
+
+def test_a_wrong_no_show_is_voided_from_the_page_by_its_provider_only(app, client,
+                                                                     credentialed):
+    credentialed.no_show_fee_cents = 5000
+    credentialed.save()
+    uhc = factories.payer("unitedhealthcare")
+    post(client, "/practice/insurance/clients", {**MOVE_IN, "payer": uhc.id},
+         "/practice/insurance")
+    post(client, "/practice/sessions", {"client": ProgramClient.get().id,
+                                        "held_on": today().isoformat(), "cpt_code": "90834",
+                                        "format": "in_person", "attendance": "no_show",
+                                        "charge_fee": "y"})
+    visit = Visit.get()
+    assert Invoice.get().kind == "missed_visit"
+    void = f"/practice/sessions/{visit.id}/void"
+    assert void in text(client.get("/practice/sessions"))
+    other = factories.provider(first_name="Other", email="other@example.com")
+    http = app.test_client()
+    factories.sign_in(http, factories.user_for(other, PASSWORD), PASSWORD)
+    assert http.get(void).status_code == 404
+    assert post(http, void, {}, "/practice/sessions").status_code == 404
+    assert client.post(void, data={}).status_code == 400  # no CSRF token
+    assert "cancels its invoice" in text(client.get(void))
+    done = post(client, void, {})
+    assert done.status_code == 303 and Visit.select().count() == 0
+    assert "Session voided" in text(client.get("/practice/sessions"))

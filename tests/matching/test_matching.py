@@ -11,6 +11,7 @@ from alma.consultations.models import ConsultationRequest
 from alma.matching import service
 from alma.matching.models import (MATCHED, OPEN, PROPOSED, MatchOpportunity, MatchProposal,
                                   MatchRequest)
+from alma.network.models import ServiceState
 from tests import factories
 from tests.conftest import csrf_token_from, link_in
 
@@ -230,8 +231,19 @@ def test_the_team_launches_a_state_and_its_waitlist_is_told_once(
     page = client.get("/team/states")
     assert "Wyoming" in page.get_data(as_text=True)
     token = csrf_token_from(page)
-    assert client.post("/team/states/WY/launch", data={"csrf_token": token}).status_code == 303
-    assert client.post("/team/states/WY/launch", data={"csrf_token": token}).status_code == 303
+    # One click on the states page only asks: nothing is launched without the confirmation.
+    asked = client.post("/team/states/WY/launch", data={"csrf_token": token})
+    assert asked.status_code == 303
+    assert asked.headers["Location"].endswith("/team/states/WY/launch")
+    assert not ServiceState.get_by_id("WY").operating
+    confirm = client.get("/team/states/WY/launch").get_data(as_text=True)
+    assert "Launch Wyoming?" in confirm and "1 person on its waitlist" in confirm
+    yes = {"csrf_token": token, "confirm": "WY"}
+    assert client.post("/team/states/WY/launch", data=yes).status_code == 303
+    assert client.post("/team/states/WY/launch", data=yes).status_code == 303
+    assert ServiceState.get_by_id("WY").operating
+    (event,) = AuditEvent.select().where(AuditEvent.action == "launched")
+    assert event.actor_id == team.id and "WY (Wyoming) launched; 1 on its waitlist" in event.detail
     deliver()
     assert len(mailbox.to("w@example.org")) == 1
 

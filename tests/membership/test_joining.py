@@ -1,6 +1,7 @@
 """Joining: the eligibility rules, the application, the onboarding call, approval, the listing."""
 import datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from stdnum import luhn
@@ -132,7 +133,11 @@ def test_a_licensed_applicant_books_moves_and_cancels_the_call(
     calendars = [part for part in to_robin.iter_attachments()
                  if part.get_content_type() == "text/calendar"]
     assert calendars and "METHOD:REQUEST" in calendars[0].get_content()
-    assert soon.strftime("%Y%m%dT%H%M%S") in calendars[0].get_content()
+    # In the applicant's zone (California: Pacific), with its VTIMEZONE.
+    pacific = soon.replace(tzinfo=datetime.timezone.utc).astimezone(
+        ZoneInfo("America/Los_Angeles"))
+    assert "DTSTART;TZID=America/Los_Angeles:" + pacific.strftime("%Y%m%dT%H%M%S") in \
+        calendars[0].get_content()
     assert any(p.get_content_type() == "text/calendar" for p in to_gia.iter_attachments())
     mailbox.clear()
 

@@ -24,6 +24,7 @@ ROUTES = [
     ("POST", "/team/matching/{match}/opportunities", {"matching"}),
     ("POST", "/team/matching/{match}/close", {"matching"}),
     ("GET", "/team/states", {"matching"}),
+    ("GET", "/team/states/WY/launch", {"matching"}),
     ("POST", "/team/states/WY/launch", {"matching"}),
     ("GET", "/team/members", set()),
     ("POST", "/team/members", set()),
