@@ -115,27 +115,36 @@ def statement_csv(statement_id):
 
 # --- The billing team --------------------------------------------------------------------------
 
-def trace_links(line):
-    """(label, url) for each record a line came from, one click each: its claim, its 835,
-    its session and every invoice the client had for the session."""
-    links = []
-    if line.claim_id:
-        links.append((f"Claim {line.claim.patient_control_number}",
-                      url_for("payouts.team_claim", claim_id=line.claim_id)))
-    if line.remittance_id:
-        links.append((f"835 {line.remittance.trace_number}",
-                      url_for("payouts.team_remittance", remittance_id=line.remittance_id)))
-    if line.visit_id:
-        links.append((f"Session {line.visit.held_on:%b %-d}",
-                      url_for("payouts.team_visit", visit_id=line.visit_id)))
-    invoices = reconcile.visit_invoices(line.visit) if line.visit_id else []
-    if line.invoice_id and line.invoice_id not in {invoice.id for invoice in invoices}:
-        invoices.insert(0, line.invoice)
-    for invoice in invoices:
-        # The billing desk's page of the invoice (by endpoint: the desk is a sibling layer).
-        links.append((f"Invoice {invoice.number}",
-                      url_for("billing_desk.invoice", number=invoice.number)))
-    return links
+def trace_links_for(lines):
+    """A function giving (label, url) for each record a line came from, one click each: its
+    claim, its 835, its session and every invoice the client had for the session. The
+    sessions' invoices are read once for all the lines."""
+    visit_ids = {line.visit_id for line in lines if line.visit_id}
+    invoices_of = {}
+    if visit_ids:
+        for invoice, visit in reconcile.session_invoices(Visit.id.in_(visit_ids)):
+            invoices_of.setdefault(visit.id, []).append(invoice)
+
+    def trace_links(line):
+        links = []
+        if line.claim_id:
+            links.append((f"Claim {line.claim.patient_control_number}",
+                          url_for("payouts.team_claim", claim_id=line.claim_id)))
+        if line.remittance_id:
+            links.append((f"835 {line.remittance.trace_number}",
+                          url_for("payouts.team_remittance", remittance_id=line.remittance_id)))
+        if line.visit_id:
+            links.append((f"Session {line.visit.held_on:%b %-d}",
+                          url_for("payouts.team_visit", visit_id=line.visit_id)))
+        invoices = sorted(invoices_of.get(line.visit_id, []), key=lambda invoice: invoice.id)
+        if line.invoice_id and line.invoice_id not in {invoice.id for invoice in invoices}:
+            invoices.insert(0, line.invoice)
+        for invoice in invoices:
+            # The billing desk's page of the invoice (by endpoint: the desk is a sibling layer).
+            links.append((f"Invoice {invoice.number}",
+                          url_for("billing_desk.invoice", number=invoice.number)))
+        return links
+    return trace_links
 
 
 @bp.get("/team/payouts")
@@ -154,7 +163,7 @@ def team_statement(statement_id):
     lines = service.lines_of(found)
     _seen(line.visit_id for line in lines)
     return render_template("payouts/statement.html", statement=found, lines=lines,
-                           provider=found.provider, team=True, trace_links=trace_links,
+                           provider=found.provider, team=True, trace_links=trace_links_for(lines),
                            pay_on=service.pay_day(found.period_end))
 
 
