@@ -15,12 +15,10 @@ Policy violations and 5xx responses. The app allows no inline script or style,
 so any of them is a bug and fails the test at teardown.
 """
 import re
-import threading
 
 import pytest
 from peewee import sort_models
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from alma.benefits.models import FeeSchedule
 from alma.claims.clearinghouse import local_sandbox
@@ -31,7 +29,7 @@ from alma.models import ALL_MODELS
 from alma.network import vocab
 from alma.network.models import Language, Modality, Payer, ServiceState, Specialty
 from alma.payouts.models import PayRate
-from tests.browser.support import HERE, in_app
+from tests.browser.support import HERE, in_app, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -77,20 +75,12 @@ def _delete_directory():
 @pytest.fixture(scope="module")
 def live_server(app):
     """The app on http://127.0.0.1:<free port>, over a committed demo directory."""
-    server = None
-    thread = None
     try:
         in_app(app, lambda: demo.seed(DEMO_PROVIDERS, DEMO_SEED))
         vocab.forget()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(app) as url:
+            yield url
     finally:
-        if server is not None:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
         in_app(app, _delete_directory)
         # The claims sandbox keeps its reports in a file: old 835s would be read again
         # against new claims that reuse the deleted ids.

@@ -1,5 +1,9 @@
 """What the browser tests share besides fixtures: where things live, and DB access."""
+import contextlib
 import pathlib
+import threading
+
+from werkzeug.serving import make_server
 
 from alma.db import db as database
 
@@ -31,3 +35,17 @@ def assert_accessible(page):
 
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@contextlib.contextmanager
+def serving(app, name="live-server"):
+    """The app on http://127.0.0.1:<free port> in a thread, stopped when the block ends."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

@@ -5,11 +5,9 @@ The server here is a development app (the only kind that has /dev) over the comm
 of every role (alma/demo), on the test database; cleaned up as every browser test is."""
 import http.client
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from alma.claims.clearinghouse import local_sandbox
 from alma.db import db as database
@@ -20,7 +18,7 @@ from alma.extensions import limiter
 from alma.factory import create_app
 from alma.network import vocab
 from tests.browser.conftest import DEMO_PROVIDERS, DEMO_SEED, _delete_directory
-from tests.browser.support import SCREENS, assert_accessible, in_app
+from tests.browser.support import SCREENS, assert_accessible, in_app, serving
 from tests.http_client import Browser
 
 # persona: (where they land, what that page shows)
@@ -43,20 +41,13 @@ def live_server(app):
     dev = create_app({key: app.config[key] for key in (
         "SECRET_KEY", "DATABASE_URL", "INSTANCE_PATH", "BASE_URL", "SERVER_NAME")}
         | {"ALMA_ENV": "development", "TESTING": True, "RATELIMIT_ENABLED": False})
-    server = thread = None
     try:
         local_sandbox(app).reset()
         in_app(dev, lambda: (demo.seed(DEMO_PROVIDERS, DEMO_SEED), roles.seed()))
         vocab.forget()
-        server = make_server("127.0.0.1", 0, dev, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="dev-server", daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(dev, "dev-server") as url:
+            yield url
     finally:
-        if server is not None:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
         in_app(dev, _delete_directory)
         local_sandbox(app).reset()
         vocab.forget()
