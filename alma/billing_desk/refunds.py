@@ -116,8 +116,10 @@ def refund_confirm(payment_id):
               f"{payment.reference}{' and credited the invoice the same' if credit_too else ''}"
               f". A receipt is on its way to {service.payer_email(payment.invoice)}.")
     else:
-        flash(f"This refund was made already ({money(made.amount_cents)}, "
-              f"{made.created_at:%H:%M} UTC): nothing more was refunded.")
+        # The same form again (a double click before the page's script ran, a retry): the
+        # person learns what the first one did, and that nothing more happened.
+        flash(f"Refunded {money(made.amount_cents)} at {made.created_at:%H:%M} UTC. This form "
+              f"was sent again: nothing more was refunded.")
     return redirect(url_for("billing_desk.invoice", number=payment.invoice.number), 303)
 
 
@@ -172,6 +174,6 @@ def credit_confirm(number):
         flash(f"Credited {money(note.amount_cents)} on invoice {invoice.number}. The credit "
               f"note is on its way to {service.payer_email(invoice)}.")
     else:
-        flash(f"This credit note was made already ({money(note.amount_cents)}, "
-              f"{note.created_at:%H:%M} UTC): nothing more was credited.")
+        flash(f"Credited {money(note.amount_cents)} at {note.created_at:%H:%M} UTC. This form "
+              f"was sent again: nothing more was credited.")
     return redirect(url_for("billing_desk.invoice", number=invoice.number), 303)
