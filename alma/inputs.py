@@ -144,7 +144,12 @@ class Money(DecimalField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        text = valuelist[0].strip().lstrip("$").replace(",", "")
+        text = valuelist[0].strip().lstrip("$")
+        # Commas only as thousands separators: "1,00" (a decimal comma) is not $100.
+        if "," in text and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", text):
+            self.data = None
+            raise ValueError(self.message)
+        text = text.replace(",", "")
         if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,6})?", text):
             self.data = None
             raise ValueError(self.message)

@@ -132,7 +132,10 @@ def test_whole_numbers_are_ascii_digits_only(client, db, typed):
         "from $20" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("typed", ["sNaN", "NaN", "Infinity", "-Infinity", "1e5", "-3", "2.5.0"])
+@pytest.mark.parametrize("typed", ["sNaN", "NaN", "Infinity", "-Infinity", "1e5", "-3", "2.5.0",
+                                   # a decimal comma is not a thousands separator: never
+                                   # read "1,00" as $100 or "25,50" as $2,550
+                                   "1,00", "25,50", "1,2,3", ",5", "1,0000"])
 def test_amounts_are_finite_numbers_of_dollars(client, db, typed):
     page = client.get("/benefits/ask?payer=cigna")
     response = client.post("/benefits/ask?payer=cigna", data={
@@ -140,6 +143,22 @@ def test_amounts_are_finite_numbers_of_dollars(client, db, typed):
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Enter an amount in dollars" in body and f'value="{typed}"' in body
+
+
+@pytest.mark.parametrize("typed,dollars", [("$1,250", "1250"), ("1,250.50", "1250.50"),
+                                           ("12,345,678", "12345678"), (" $25 ", "25")])
+def test_thousands_separators_are_read_as_such(typed, dollars):
+    class Amount(inputs.Form):
+        amount = inputs.Money()
+
+    from flask import Flask
+    from werkzeug.datastructures import MultiDict
+
+    app = Flask(__name__)
+    app.config.update(WTF_CSRF_ENABLED=False, SECRET_KEY="x")
+    with app.test_request_context():
+        form = Amount(MultiDict({"amount": typed}))
+        assert form.validate() and str(form.amount.data) == dollars
 
 
 def test_dates_outside_what_they_can_mean_are_refused_in_words():

@@ -258,8 +258,10 @@ def waive(row_id, user, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ReviewProblem("Say why the difference is waived.")
+    if len(reason) > 1000:
+        raise ReviewProblem(f"Keep the reason to 1,000 characters; it has {len(reason):,}.")
     with db.atomic():
-        row = _decide(row_id, WAIVED, user, reason[:1000])
+        row = _decide(row_id, WAIVED, user, reason)
         audit.record("waived", "share_review", row.id,
                      client=row.claim.visit.program_client.client_id, actor=user)
         return row

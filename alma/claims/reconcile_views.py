@@ -57,7 +57,8 @@ def waive(row_id):
         reconcile.waive(row_id, me(), request.form.get("reason", ""))
     except reconcile.ReviewProblem as problem:
         flash(str(problem))
-        return _reviews_page(problem_for=row_id, problem=str(problem)), 422
+        return _reviews_page(problem_for=row_id, problem=str(problem),
+                             waive_reason=request.form.get("reason", "")), 422
     flash("Waived: the client won't be billed the difference.")
     return redirect(url_for("reconcile.reviews"), 303)
 

@@ -52,9 +52,11 @@ def settle(row_id, user, note):
     if not note:
         raise SettleProblem("Say how the client got the money back (for example, the "
                             "provider's check number, or the gateway's refund id).")
+    if len(note) > 1000:
+        raise SettleProblem(f"Keep the note to 1,000 characters; it has {len(note):,}.")
     with db.atomic():
         won = (ShareReconciliation.update(refund_settled_by=user, refund_settled_at=utcnow(),
-                                          refund_settled_note=note[:1000])
+                                          refund_settled_note=note)
                .where((ShareReconciliation.id == row_id)
                       & (ShareReconciliation.refund_owed_cents > 0)
                       & ShareReconciliation.refund_settled_at.is_null()).execute())

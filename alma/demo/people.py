@@ -41,7 +41,8 @@ TEAM = [
     TeamPersona("billing", "billing", "Blair Billing", "blair.billing@example.com",
                 "/team/billing", "Find an invoice (paid, open or overdue), refund or credit "
                 "one; the claims queue at /team/claims has a rejected and a denied claim "
-                "to correct and send again."),
+                "to correct and send again, and /team/claims/reviews a client's share the "
+                "plan set higher than invoiced, to approve or waive."),
 ]
 
 PROVIDER_TRIES = {

@@ -24,7 +24,9 @@ COPAY = "ALMA-ACTIVE-COPAY"
 # first name, last name, member ID (the sandbox's scenario), diagnosis
 CLIENTS = [
     ("Jordan", "Ellison", COPAY, "F41.1"),
-    ("Casey", "Nguyen", "ALMA-COINS-DEDUCT", "F32.1"),
+    # The plan decides 30% coinsurance, not the copay: a higher share for the billing team
+    # to review (approve or waive) at /team/claims/reviews.
+    ("Casey", "Nguyen", f"{COPAY}-COINSURANCE", "F32.1"),
     ("Morgan", "Patel", f"{COPAY}-PARTLY", "F43.10"),
     ("Drew", "Okonkwo", f"{COPAY}-DENIED", "F41.1"),
     ("Quinn", "Alvarez", f"{COPAY}-REJECTED", "F33.0"),

@@ -88,7 +88,10 @@ def _square(image):
 def _encode(square, side):
     out = io.BytesIO()
     resized = square.resize((side, side), Image.Resampling.LANCZOS)
-    # No exif, icc_profile or comment is passed on: the file carries pixels alone.
+    # No exif, icc_profile or comment is passed on: the file carries pixels alone. Pillow
+    # keeps what it read (a JPEG's comment, a PNG's text) in .info through convert, crop
+    # and resize, and a JPEG's save writes that comment again: forget it all.
+    resized.info = {}
     resized.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
     return out.getvalue()
 

@@ -11,6 +11,7 @@ from alma.billing.models import Invoice
 from alma.billing.service import amounts_for
 from alma.consultations.models import ACCEPTED, ConsultationRequest
 from alma.directory import photos
+from alma.errors import render_error
 from alma.membership import fees, leaving
 from alma.membership.models import Membership, OutsideClient
 from alma.network import vocab
@@ -87,6 +88,21 @@ def photo_upload():
     flash("Your new photo is on your listing." if not provider.listing_hidden else
           "Your new photo is saved; it shows when your listing does.")
     return redirect(url_for("practice.listing", _anchor="photo-h"), 303)
+
+
+@bp.errorhandler(413)
+def _photo_too_large(error):
+    """A phone's photo is often over the limit: say so beside the form, not on a page that
+    leads only to the directory (the body was refused unread, alma/http.py)."""
+    if (request.endpoint != "practice.photo_upload" or not current_user.is_authenticated
+            or current_user.provider_id is None):
+        return render_error(413)
+    provider = _provider()
+    form = ListingForm(vocab.current(), data=service.current_choices(provider))
+    return _page(form, provider, status=413, photo_problem=(
+        f"That file is more than {photos.MAX_BYTES // 1024 // 1024} MB; a photo may be at "
+        f"most {photos.MAX_BYTES // 1024 // 1024} MB. Choose a smaller one, or save it "
+        f"smaller first."))
 
 
 @bp.post("/photo/remove")

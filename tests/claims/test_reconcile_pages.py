@@ -95,6 +95,15 @@ def test_waiving_without_a_reason_keeps_it_pending(client, in_program, review):
     assert ShareReconciliation.get_by_id(review.id).review_status == PENDING
 
 
+def test_a_reason_too_long_is_refused_and_kept_not_cut(client, in_program, review):
+    become(client, "billing", in_program)
+    typed = "The plan's letter came late; " + "x" * 1200
+    response = form_post(client, f"/team/claims/reviews/{review.id}/waive", {"reason": typed})
+    assert response.status_code == 422 and "1,000 characters" in text(response)
+    assert f'value="{typed}"' in text(response)
+    assert ShareReconciliation.get_by_id(review.id).review_status == PENDING
+
+
 def browser(app):
     """Another browser. The fixtures' app context is shared by every request, so the CSRF
     token Flask-WTF keeps in `g` for the last one is dropped first."""

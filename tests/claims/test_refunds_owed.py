@@ -80,6 +80,11 @@ def test_settling_needs_a_note_and_happens_once(client, in_program, owed):
     assert response.status_code == 422
     assert "Say how the client got the money back" in text(response)
     assert ShareReconciliation.get_by_id(owed.id).refund_settled_at is None
+    typed = "Check 1042, " + "x" * 1200  # refused and kept, never cut to fit
+    response = form_post(client, path, {"note": typed})
+    assert response.status_code == 422 and "1,000 characters" in text(response)
+    assert f'value="{typed}"' in text(response)
+    assert ShareReconciliation.get_by_id(owed.id).refund_settled_at is None
     assert form_post(client, path, {"note": "Check 1042"}).status_code == 303
     again = form_post(client, path, {"note": "Check 1043"})
     assert again.status_code == 303

@@ -9,6 +9,7 @@ from alma.accounts.service import ROLES
 from alma.billing.models import Invoice
 from alma.claims.clearinghouse import local_sandbox
 from alma.claims.models import Claim, Visit
+from alma.claims.reconcile_models import PENDING, ShareReconciliation
 from alma.clock import today
 from alma.consultations.models import ConsultationRequest
 from alma.demo import seed as roles
@@ -61,6 +62,12 @@ def test_the_program_member_has_clients_sessions_and_claims_in_every_state(seede
     assert all(c.x12 for c in claims)
     assert Visit.select().where(Visit.attendance == "no_show").count() == 1
     assert seeded["program_clients"] == 5
+
+
+def test_the_billing_team_has_a_higher_share_to_review(seeded):
+    # Otherwise the billing persona's /team/claims/reviews is empty: nothing to approve or waive.
+    waiting = ShareReconciliation.select().where(ShareReconciliation.review_status == PENDING)
+    assert [r.owed_cents > r.billed_cents for r in waiting] == [True]
 
 
 def test_credentialing_cases_are_at_several_stages_and_ages(seeded):

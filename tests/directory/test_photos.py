@@ -2,7 +2,7 @@
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from alma.directory import photos
 from alma.directory.models import Listing, ProviderPhoto
@@ -52,6 +52,22 @@ def test_it_turns_the_photo_upright_and_keeps_none_of_its_metadata():
     for made in images.values():
         assert b"SecretCam" not in made and b"37.77N" not in made and b"Exif" not in made
         assert not opened(made).getexif()
+
+
+def test_no_comment_or_profile_of_the_upload_reaches_the_served_files():
+    # Pillow copies a JPEG's comment (and a PNG's text) into the image's info, and saves
+    # a JPEG's comment again unless told otherwise: it could say where or who.
+    for data in (image_bytes(comment=b"Home: 12 Elm St"),
+                 image_bytes(kind="PNG", pnginfo=_png_text("Comment", "Home: 12 Elm St"))):
+        assert b"12 Elm St" in data
+        for made in photos.prepare(data).values():
+            assert b"12 Elm St" not in made and "comment" not in opened(made).info
+
+
+def _png_text(key, value):
+    info = PngImagePlugin.PngInfo()
+    info.add_text(key, value)
+    return info
 
 
 @pytest.mark.parametrize("data,says", [

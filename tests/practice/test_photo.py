@@ -75,6 +75,17 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(client, signed_in):
     response = upload(client, b"\xff" * PHOTO_BODY_BYTES)
     assert response.status_code == 413
     assert ProviderPhoto.select().count() == 0
+    # Said beside the form (a phone's photo is often this large), not on a dead end.
+    page = response.get_data(as_text=True)
+    assert "a photo may be at most 8 MB" in page and 'id="photo-error"' in page
+    assert 'action="/practice/photo"' in page
+
+
+def test_too_much_sent_elsewhere_is_still_the_plain_error_page(client, signed_in):
+    token = csrf_token_from(client.get("/practice"))
+    response = client.post("/practice", data={"csrf_token": token, "bio": "x" * 2_000_000})
+    assert response.status_code == 413 and "That was too much to send" in response.get_data(
+        as_text=True)
 
 
 def test_a_file_just_over_the_photo_limit_gets_the_forms_message(client, signed_in):

@@ -1,5 +1,6 @@
 """Every /team route against every kind of visitor: each gets exactly what it should."""
 import datetime
+import re
 
 import pytest
 
@@ -152,3 +153,15 @@ def test_only_admins_see_the_emails_that_failed(client, world, persona):
     page = client.get("/team").get_data(as_text=True)
     assert ("bounce@example.org" in page) == (persona == "admin")
     assert ("Emails that failed" in page) == (persona == "admin")
+
+
+@pytest.mark.parametrize("persona", ["matching", "growth", "credentialing", "billing", "admin"])
+def test_the_dashboard_links_only_to_pages_the_role_may_open(client, world, persona):
+    # A link that answers 403 is a dead end (the oldest waiting match, for non-matchers).
+    become(client, world, persona)
+    page = client.get("/team").get_data(as_text=True)
+    links = set(re.findall(r'href="(/team[^"#]*)"', page))
+    assert links
+    for link in links:
+        status = client.get(link.replace("&amp;", "&")).status_code
+        assert status == 200, (link, status)
