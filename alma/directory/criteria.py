@@ -100,7 +100,11 @@ def parse(args, vocab):
                           c, "payment")
 
     if raw["max_rate"]:
-        amount = whole_number(raw["max_rate"].lstrip("$").replace(",", ""))
+        typed = raw["max_rate"].strip().lstrip("$")
+        # A comma only as a thousands separator: "1,00" (a decimal comma) is not $100.
+        if "," in typed and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", typed):
+            typed = "not a whole number"
+        amount = whole_number(typed.replace(",", ""))
         if amount is not None and 1 <= amount <= MAX_RATE_DOLLARS:
             c.max_rate_cents = amount * 100
         else:

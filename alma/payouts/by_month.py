@@ -4,6 +4,9 @@
 Income is what is the provider's, by the month it became theirs:
 - what Alma pays them: their payout lines (sessions paid, balances taken off or added back,
   payments taken back), by the day each became due, on a statement paid or still to pay;
+- what is due on their next statement (the running period's items, not on a statement
+  yet), by the day each became due, apart: a payout the page says is coming is never a
+  chart that says "nothing yet";
 - the fees they collect themselves (late cancellations, missed sessions) that they marked
   paid, by the day of the payment, less any refund of it.
 """
@@ -20,6 +23,7 @@ from alma.payouts.models import PayoutLine, PayoutStatement
 from alma.templating import money
 
 INCOME_SERIES = (("alma", "Paid by Alma (payout lines)"),
+                 ("coming", "Due on your next statement"),
                  ("direct", "Fees you collected yourself"))
 
 
@@ -53,8 +57,9 @@ def sessions(provider_id, on=None, months=12):
                     for kind, found in by_kind.items()]
 
 
-def income(provider_id, on=None, months=12):
-    """Returns (1sts of months, {"alma": [cents per month], "direct": [cents per month]})."""
+def income(provider_id, on=None, months=12, due=()):
+    """Returns (1sts of months, {"alma": [cents per month], "coming": [...], "direct": [...]}).
+    `due`: the items of the provider's next statement (statements.coming)."""
     firsts, start, end = _window(on or today(), months)
     low = datetime.datetime.combine(start, datetime.time())
     high = datetime.datetime.combine(end, datetime.time())
@@ -73,12 +78,14 @@ def income(provider_id, on=None, months=12):
                 .join(Invoice)
                 .where(own & (Refund.created_at >= low) & (Refund.created_at < high))
                 .group_by(refund_day).tuples())
-    return firsts, {"alma": _fold(firsts, lines),
+    coming = [(item.happened_at, item.amount_cents) for item in due
+              if low <= item.happened_at < high]
+    return firsts, {"alma": _fold(firsts, lines), "coming": _fold(firsts, coming),
                     "direct": _fold(firsts, list(paid) + list(refunded))}
 
 
-def pictures(provider_id, on=None, months=12):
-    """The two charts of a provider's payouts page."""
+def pictures(provider_id, on=None, months=12, due=()):
+    """The two charts of a provider's payouts page; `due` as for income."""
     on = on or today()
     firsts, counted = sessions(provider_id, on, months)
     short = [f"{first:%b}" for first in firsts]
@@ -88,11 +95,12 @@ def pictures(provider_id, on=None, months=12):
         f"Sessions you logged for program clients, by the month they were held, the last "
         f"{months} months, by attendance. Sessions a month:", short, counted,
         table_labels=full, axis="Month", chart_id="chart-sessions")
-    firsts, cents = income(provider_id, on, months)
+    firsts, cents = income(provider_id, on, months, due)
     earned = charts.bars(
         "Your income through Alma, by month",
         f"The last {months} months: what Alma pays you (your payout lines, by the day each "
-        "became due, paid or still to be paid) and the cancellation and missed-session fees "
+        "became due, paid or still to be paid, and what is due on your next statement) and "
+        "the cancellation and missed-session fees "
         "you collect yourself and marked paid (less refunds). In all a month:",
         short, [(name, cents[key]) for key, name in INCOME_SERIES], fmt=money,
         short=charts.short_money,

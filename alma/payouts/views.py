@@ -57,7 +57,7 @@ def page():
     coming = service.coming(provider.id)
     _seen(item.links.get("visit") for item in coming["items"])
     return render_template("payouts/practice.html", provider=provider, coming=coming,
-                           pictures=by_month.pictures(provider.id),
+                           pictures=by_month.pictures(provider.id, due=coming["items"]),
                            statements=service.statements_of(provider.id),
                            rates=sorted(rates.current_rates(provider.id, today()).values(),
                                         key=lambda rate: rate.cpt_code))

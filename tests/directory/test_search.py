@@ -59,6 +59,16 @@ def test_it_filters_self_pay_by_price_ceiling_and_sliding_scale(network):
     assert len(found(payment="self-pay")) == 3
 
 
+@pytest.mark.parametrize("typed,ceiling", [
+    ("$160", 16000), ("1,000", 100000), (" 160 ", 16000),
+    ("1,00", None), ("16,0", None), ("1,6,0", None), (",160", None)])
+def test_a_price_ceiling_takes_a_comma_only_between_thousands(network, typed, ceiling):
+    parsed = criteria.parse(MultiDict({"payment": "self-pay", "max_rate": typed}),
+                            vocab.current())
+    assert parsed.max_rate_cents == ceiling
+    assert ("max_rate" in parsed.problems) == (ceiling is None)
+
+
 def test_it_hides_providers_who_are_full_unless_asked(network):
     open_ = factories.provider(accepting=True)
     full = factories.provider(accepting=False)

@@ -103,6 +103,13 @@ def test_it_suggests_how_to_widen_an_empty_search_and_offers_the_matching_team(c
     assert 'href="/match?state=CA&amp;specialty=adhd"' in body
 
 
+def test_it_offers_the_matching_team_under_results_too_with_the_search_filled_in(client, listed):
+    body = text(client.get("/providers?state=CA&payment=self-pay"))
+    assert "Rosa Delgado" in body
+    assert "Not sure who to choose?" in body
+    assert 'href="/match?state=CA&amp;payment=self-pay"' in body
+
+
 def test_it_says_plainly_when_the_network_does_not_serve_a_state(client, listed):
     body = text(client.get("/providers?state=WY"))
     assert "Alma doesn't operate in Wyoming yet" in body

@@ -11,7 +11,8 @@ from alma.claims.models import Visit
 from alma.clock import today, utcnow
 from alma.network.models import Client, ProgramClient
 from alma.payouts import by_month
-from alma.payouts.models import PayoutLine, PayoutStatement
+from alma.payouts.due import Item
+from alma.payouts.models import SESSION, PayoutLine, PayoutStatement
 from tests import factories
 
 D, DT = datetime.date, datetime.datetime
@@ -102,6 +103,24 @@ def test_income_by_month_is_payout_lines_and_own_fees_less_refunds(two, day):
     assert months == firsts
     assert cents["alma"] == [0] * 10 + [5000, 12500]
     assert cents["direct"] == [0] * 10 + [3000, 5000 - 2000 - 3000]
+
+
+@pytest.mark.parametrize("day", DAYS, ids=IDS)
+def test_what_the_next_statement_will_pay_counts_apart_in_the_month_it_became_due(two, day):
+    # A payout the page says is coming must not sit beside a chart saying "nothing yet".
+    day = day or today()
+    mine, _ = two
+    firsts = months_back(day, 12)
+    start = DT.combine(firsts[-1], datetime.time())
+    tiny = datetime.timedelta(microseconds=1)
+    due = [Item(SESSION, 10000, "session:claim:1", "a session", start),
+           Item(SESSION, 9000, "session:claim:2", "a session", start - tiny),
+           Item(SESSION, 5000, "session:claim:3", "long ago",
+                DT.combine(firsts[0], datetime.time()) - tiny)]
+    months, cents = by_month.income(mine.id, day, due=due)
+    assert cents["coming"] == [0] * 10 + [9000, 10000]
+    assert cents["alma"] == [0] * 12
+    assert "Nothing yet" not in by_month.pictures(mine.id, day, due=due)["income"]
 
 
 def test_the_page_draws_both_with_their_tables_for_the_provider_only(client, two):
