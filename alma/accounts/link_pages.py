@@ -14,12 +14,17 @@ PROBLEM = "accounts/link_problem.html"
 
 
 def _problem(message, for_client):
+    """`for_client`: True (a client's), False (someone who signs in) or the template of the
+    caller's own "email me a new link" page (an applicant's)."""
+    if isinstance(for_client, str):
+        return render_template(for_client, message=message), 410
     return render_template(CLIENT_PROBLEM if for_client else PROBLEM, message=message), 410
 
 
 def confirm(token, purpose, template, problem, already_open, for_client=False):
     """`already_open(subject_id)` gives the URL to go to if this browser holds it, else None.
-    `for_client`: the link was a client's (no password), so a dead one offers a new one."""
+    `for_client`: the link was a client's (no password), so a dead one offers a new one; or
+    the template of such a page for someone else without a password (see _problem)."""
     link = links.lookup(token, purpose)
     target = already_open(link.subject_id) if link is not None else None
     if target:

@@ -113,6 +113,17 @@ def applicant_url(application):
     return absolute_url("membership.applicant_link", token=token)
 
 
+def email_new_link(email):
+    """A fresh link, by email, to each application still in progress under `email`; nothing
+    (and no sign of it to whoever asked) for an address we don't know."""
+    email = email.strip().lower()
+    for application in MembershipApplication.select().where(
+            (MembershipApplication.email == email)
+            & MembershipApplication.status.in_([APPLIED, CALL_BOOKED])):
+        mail.queue("applicant_link", email, application=application,
+                   url=applicant_url(application), days=APPLICANT_LINK_TTL.days)
+
+
 # --- Onboarding calls ---------------------------------------------------------------------
 
 def publish_slots(host, starts, minutes=CALL_MINUTES):

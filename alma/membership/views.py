@@ -8,6 +8,8 @@ from alma import audit
 from alma.accounts import link_pages
 from alma.accounts.access import me, team_required
 from alma.accounts.models import User
+from alma.accounts.service import normalise_email
+from alma.clients.forms import NewLinkForm
 from alma.clock import utcnow
 from alma.extensions import limiter
 from alma.inputs import parse_day
@@ -22,7 +24,8 @@ bp = Blueprint("membership", __name__)
 APPLICANT_IDLE_SECONDS = 60 * 60
 YEAR = datetime.timedelta(days=366)
 LINK_PROBLEM = "This link has expired or been used already. The newest email we sent has a " \
-               "fresh one; or write to us and we'll send another."
+               "fresh one, or ask for a new one here."
+LINK_PROBLEM_PAGE = "membership/link_problem.html"
 
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -80,7 +83,7 @@ def applicant_link(token):
             return url_for("membership.application")
         return None
     return link_pages.confirm(token, service.APPLICANT_LINK, "membership/link.html",
-                              LINK_PROBLEM, already_open)
+                              LINK_PROBLEM, already_open, for_client=LINK_PROBLEM_PAGE)
 
 
 @bp.post("/join/link/<token>")
@@ -91,7 +94,29 @@ def applicant_link_post(token):
         session["application_id"] = application_id
         session["application_seen"] = utcnow().timestamp()
         return url_for("membership.application")
-    return link_pages.spend(token, service.APPLICANT_LINK, LINK_PROBLEM, remember)
+    return link_pages.spend(token, service.APPLICANT_LINK, LINK_PROBLEM, remember,
+                            for_client=LINK_PROBLEM_PAGE)
+
+
+def _email_key():
+    return "applicant-link:" + normalise_email(request.form.get("email"))
+
+
+@bp.get("/join/new-link")
+def new_link():
+    return render_template(LINK_PROBLEM_PAGE, message=None, form=NewLinkForm(formdata=None))
+
+
+@bp.post("/join/new-link")
+@limiter.limit("20 per hour")
+@limiter.limit("5 per hour", key_func=_email_key)
+def send_new_link():
+    form = NewLinkForm()
+    if not form.validate():
+        return render_template(LINK_PROBLEM_PAGE, message=None, form=form), 422
+    service.email_new_link(form.email.data)
+    return render_template("membership/link_sent.html", email=form.email.data,
+                           days=service.APPLICANT_LINK_TTL.days)
 
 
 def _applicant_or_401():
