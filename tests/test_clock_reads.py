@@ -53,7 +53,7 @@ def test_the_check_finds_module_parameter_and_default_reads_and_lets_bodies_be()
     source = (
         "TODAY = today()\n"
         "@pytest.mark.parametrize('day', [clock.today()])\n"
-        "def test_a(day, when=datetime.datetime.now()):\n"
+        "def test_a(day, when=clock.utcnow()):\n"
         "    return today()\n"
         "class Cases:\n"
         "    start = utcnow()\n"

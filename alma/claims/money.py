@@ -7,6 +7,7 @@ import datetime
 
 from alma.billing.events import RECOUPMENT, REMITTANCE, WRITE_OFF, Movement, money_moved
 from alma.claims.models import Claim
+from alma.claims.posting import payer_spelled
 from alma.claims.queue_models import WRITTEN_OFF, ClaimAction
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.templating import money
@@ -42,7 +43,7 @@ def _claim_link(claim_id, pcn):
 
 def remittances(start, end):
     return [Movement(REMITTANCE, _day(r), r.posted_at, r.paid_cents,
-                     f"{r.payer_name.title() or 'An insurer'} paid {money(r.paid_cents)} "
+                     f"{payer_spelled(r.payer_name, 'An insurer')} paid {money(r.paid_cents)} "
                      f"({r.method}, trace {r.trace_number})", (_remittance_link(r),))
             for r in Remittance.select().where(_in_days(start, end))
             .order_by(Remittance.posted_at, Remittance.id)]
@@ -54,7 +55,7 @@ def recoupments(start, end):
                    & (ClaimPayment.paid_cents < 0))
             .order_by(Remittance.posted_at, ClaimPayment.id))
     return [Movement(RECOUPMENT, _day(p.remittance), p.remittance.posted_at, -p.paid_cents,
-                     f"{p.remittance.payer_name.title() or 'The insurer'} took back "
+                     f"{payer_spelled(p.remittance.payer_name)} took back "
                      f"{money(-p.paid_cents)} paid on claim {p.patient_control_number} "
                      f"(insurer's claim {p.payer_claim_number or 'number not given'})",
                      (_claim_link(p.claim_id, p.patient_control_number),

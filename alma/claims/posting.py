@@ -17,6 +17,7 @@ from alma.claims.remittance_models import (Adjustment, ClaimEvent, ClaimPayment,
                                            UnmatchedClaimPayment)
 from alma.clock import utcnow
 from alma.db import db, is_postgres
+from alma.network import vocab
 from alma.templating import money
 
 
@@ -154,13 +155,16 @@ def settle(claim):
     claim.save()
 
 
+def payer_spelled(named, fallback="The insurer"):
+    """The payer an 835 names (in capitals), spelled as we spell it when it is one of ours
+    ("UNITEDHEALTHCARE" is UnitedHealthcare, not "Unitedhealthcare"); another (an
+    administrator deciding for the plan) in title case; `fallback` when it names none."""
+    ours = {payer.name.upper(): payer.name for payer in vocab.current().payers.values()}
+    return ours.get(named.upper()) or named.title() or fallback
+
+
 def _payer_said(payment):
-    """The payer the remittance names, spelled as we spell it when it is the claim's own
-    payer ("UNITEDHEALTHCARE" is UnitedHealthcare, not "Unitedhealthcare")."""
-    named = payment.remittance.payer_name
-    if payment.claim_id and named.upper() == payment.claim.payer.name.upper():
-        return payment.claim.payer.name
-    return named.title() or "The insurer"
+    return payer_spelled(payment.remittance.payer_name)
 
 
 def payment_words(payment):

@@ -28,7 +28,7 @@ from alma.claims import codes, refunds_owed
 from alma.claims.events import remittance_posted
 from alma.claims.insurer import CLIENT_INVOICE_DUE_DAYS
 from alma.claims.models import DENIED, REVERSED, Claim, Visit
-from alma.claims.posting import standing_payments
+from alma.claims.posting import payer_spelled, standing_payments
 from alma.claims.reconcile_models import (APPROVED, CREDITED, EQUAL, HELD, PENDING, REVIEW,
                                           SUPERSEDED, WAIVED, ReconciledMoney, ShareReconciliation)
 from alma.claims.remittance_models import Adjustment
@@ -310,7 +310,7 @@ def payer_name(claim):
     named = standing[-1].remittance.payer_name if standing else ""
     if not named or named.upper() == claim.payer.name.upper():
         return claim.payer.name
-    return named.title()
+    return payer_spelled(named)
 
 
 def session_words(claim):

@@ -33,6 +33,7 @@ from alma.billing import service as billing
 from alma.billing.models import OPEN, Invoice, Payment, Refund
 from alma.billing.overdue import PROVIDER_MAY_COLLECT_AFTER_DAYS
 from alma.claims.models import Claim, Visit
+from alma.claims.posting import payer_spelled
 from alma.claims.reconcile_models import ShareReconciliation
 from alma.claims.remittance_models import ClaimPayment, Remittance
 from alma.network.models import ProgramClient
@@ -63,7 +64,7 @@ def _held(visit):
 
 
 def _payer(remittance):
-    return remittance.payer_name.title() or "the insurer"
+    return payer_spelled(remittance.payer_name, "the insurer")
 
 
 def _numbered(prefix, claim_id, before):

@@ -232,7 +232,7 @@ def test_each_days_rows_link_to_what_caused_them(client, claims_money):
     assert (f'href="/team/claims/{claim.id}">Claim {claim.patient_control_number}</a>'
             in body)
     assert f'href="/team/payouts/remittances/{back.id}">Remittance =HYPERLINK(1)</a>' in body
-    assert "Unitedhealthcare took back $100 paid on claim" in text
+    assert "UnitedHealthcare took back $100 paid on claim" in text
     written = claims_money["claims"][1]
     assert f'href="/team/claims/{written.id}">Claim {written.patient_control_number}' in body
     assert "written off: Past the payer's filing limit" in text
@@ -240,7 +240,7 @@ def test_each_days_rows_link_to_what_caused_them(client, claims_money):
             "and 1 provider payout ($90) · net $60 · $0 credited · $100 taken back by insurers "
             "· $125 written off.") in text
     paid_day = words(client.get(f"/team/billing/money/{yesterday.isoformat()}"))
-    assert "Unitedhealthcare paid $100 (ACH, trace EFT100)" in paid_day
+    assert "UnitedHealthcare paid $100 (ACH, trace EFT100)" in paid_day
     assert "1 insurer remittance ($100)" in paid_day
     # Every link opens for the billing team.
     for path in re.findall(r'href="(/team/(?:payouts|claims)/[^"]+)"', body):
