@@ -7,6 +7,7 @@ from alma.accounts import links
 from alma.benefits import checks as benefit_checks
 from alma.benefits.estimates import costs_for, estimate
 from alma.benefits.outcomes import accuracy
+from alma.directory import cards
 from alma.directory import criteria as search_criteria
 from alma.directory import honesty, photos, service
 from alma.extensions import limiter
@@ -40,7 +41,8 @@ def search():
     return page_or_partial("directory/search.html", "directory/_results.html",
                            criteria=criteria, found=found,
                            choices=search_criteria.choices(words), benefit=check,
-                           priced=priced, costs=costs, accuracy=accuracy() if costs else None)
+                           priced=priced, accuracy=accuracy() if costs else None,
+                           cards=cards.render(found.results, costs, check, priced))
 
 
 @bp.get("/providers/<slug>")

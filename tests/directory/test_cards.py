@@ -1,0 +1,63 @@
+"""Result cards are kept rendered, keyed by what they show: never stale, never another's."""
+import datetime
+
+import pytest
+import time_machine
+from flask import get_template_attribute
+
+from alma.clock import utcnow
+from alma.directory import cards, service
+from tests import factories
+from tests.benefits.test_pages import check_form, post
+from tests.directory.test_your_cost import cards as shown
+from tests.directory.test_your_cost import text
+
+
+@pytest.fixture
+def listed(db):
+    factories.operate_in("CA")
+    return factories.provider(first_name="Rosa", last_name="Delgado",
+                              payers=("unitedhealthcare",), confirmed_days_ago=3)
+
+
+def test_a_kept_card_follows_the_listing(client, listed):
+    before = shown(text(client.get("/providers?state=CA")))["Rosa Delgado"]
+    assert "confirmed 3 days ago" in before and "she/her" in before
+    listed.pronouns, listed.accepting_new_clients = "they/them", False
+    listed.save()
+    service.reindex([listed.id])
+    after = shown(text(client.get("/providers?state=CA&accepting=any")))["Rosa Delgado"]
+    assert "they/them" in after and "Not accepting new clients" in after
+
+
+def test_a_kept_card_counts_the_days_from_today(client, listed):
+    client.get("/providers?state=CA")
+    with time_machine.travel(utcnow() + datetime.timedelta(days=1), tick=False):
+        card = shown(text(client.get("/providers?state=CA")))["Rosa Delgado"]
+    assert "confirmed 4 days ago" in card
+
+
+def test_one_visitors_cost_never_reaches_another(app, client, listed):
+    post(client, "/benefits", check_form("ALMA-ACTIVE-COPAY"))
+    assert "$25 a session" in shown(text(client.get("/providers?state=CA")))["Rosa Delgado"]
+    stranger = app.test_client()
+    card = shown(text(stranger.get("/providers?state=CA")))["Rosa Delgado"]
+    assert "$25" not in card and "Check your benefits to see it" in card
+
+
+def test_a_kept_card_is_the_card_rendered_anew(app, client, listed):
+    client.get("/providers?state=CA")
+    kept = dict(cards._kept)
+    assert kept, "the search kept no card"
+    with app.test_request_context("/providers?state=CA"):
+        macro = get_template_attribute("directory/_cards.html", "card")
+        for key, markup in kept.items():
+            assert str(macro(key)) == markup
+
+
+def test_cards_kept_are_bounded(app, client, listed, monkeypatch):
+    monkeypatch.setattr(cards, "KEPT", 1)
+    cards.forget()
+    client.get("/providers?state=CA")
+    client.get("/providers?state=CA&zip=94110&radius=25")  # another distance: another card
+    assert len(cards._kept) == 1
