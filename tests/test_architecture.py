@@ -48,6 +48,23 @@ def test_the_contracts_fail_on_a_circle_inside_a_function_too(tmp_path):
     assert "alma.consultations is not allowed to import alma.matching" in said
 
 
+def test_the_contracts_fail_when_a_feature_imports_the_jobs_registry(tmp_path):
+    said = lint_with(tmp_path, "consultations/jobs.py", "\nfrom alma import schedule  # noqa\n")
+    assert "alma.consultations is not allowed to import alma.schedule" in said
+    assert "No cycles are allowed in alma." in said
+
+
+def test_the_contracts_fail_when_claim_each_imports_a_feature_again(tmp_path):
+    said = lint_with(tmp_path, "jobs.py", "\nfrom alma.consultations import jobs  # noqa\n")
+    assert "alma.jobs is not allowed to import alma.consultations" in said
+    assert "No cycles are allowed in alma." in said
+
+
+def test_the_contracts_fail_when_benefit_checks_import_the_program_again(tmp_path):
+    said = lint_with(tmp_path, "benefits/checks.py", "\nfrom alma.program import clients  # noqa\n")
+    assert "alma.benefits is not allowed to import alma.program" in said
+
+
 def test_no_module_of_the_app_is_imported_inside_a_function():
     hidden = []
     for path in sorted((ROOT / "alma").rglob("*.py")):
