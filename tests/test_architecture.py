@@ -102,3 +102,45 @@ def test_every_package_has_its_layer_and_its_line_in_the_architecture():
 def test_the_contracts_fail_on_a_circle_between_the_modules_of_a_package(tmp_path):
     said = lint_with(tmp_path, "billing/service.py", "\nfrom alma.billing import overdue  # noqa\n")
     assert "No cycles are allowed in alma.billing." in said
+
+
+def test_every_module_and_name_the_architecture_names_exists():
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    named = re.findall(r"`(alma/[\w/]+(?:\.py)?)(?::(\w+))?`", architecture)
+    assert len(named) > 100  # the pattern still finds the map's paths
+    gone = []
+    for path, name in named:
+        module = ROOT / path
+        if not (module.exists() or module.with_suffix(".py").exists()):
+            gone.append(path)
+        elif name and name not in {
+                getattr(node, "name", None) for node in ast.parse(module.read_text()).body}:
+            gone.append(f"{path}:{name}")
+    assert not gone, f"docs/ARCHITECTURE.md names what doesn't exist: {gone}"
+
+
+def layers_in_the_contract():
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    return [set(re.findall(r"alma\.(\w+)", line))
+            for line in config["importlinter:contract:layers"]["layers"].strip().splitlines()]
+
+
+def test_the_architecture_draws_the_layers_of_the_contract():
+    """The picture under '## Layers' lists the packages top to bottom as .importlinter does:
+    each feature line is one layer, and the top and core groups are its first and last."""
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    picture = architecture.split("## Layers", 1)[1].split("```")[1]
+    layers = layers_in_the_contract()
+    rank = {name: number for number, layer in enumerate(layers) for name in layer}
+    groups, lines, label = {}, [], None
+    for line in picture.strip().splitlines():
+        label = line[:11].strip() or label
+        names = re.findall(r"alma/(\w+)", line)
+        groups.setdefault(label, set()).update(names)
+        lines.append([rank[name] for name in names])
+    assert groups["top"] == layers[0] and groups["core"] == layers[-1]
+    assert all(len(set(ranks)) == 1 for ranks in lines), "one line, one layer"
+    drawn = [ranks[0] for ranks in lines]
+    assert drawn == sorted(drawn), "the picture puts a layer above one the contract puts higher"
+    assert set(drawn) == set(range(len(layers)))
