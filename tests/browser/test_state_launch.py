@@ -71,9 +71,9 @@ def test_an_admin_confirms_a_launch_after_reading_what_it_does(
     row.get_by_role("link", name="Launch").click()
     expect(page.locator("h1")).to_have_text(f"Launch {name}?")
     main = page.locator("main")
-    expect(main).to_contain_text(f"The 1 provider licensed in {name} appear in the directory "
+    expect(main).to_contain_text(f"The 1 provider licensed in {name} appears in the directory "
                                  "at once")
-    expect(main).to_contain_text("1 person on its waitlist get one email")
+    expect(main).to_contain_text("The 1 person on its waitlist gets one email")
     expect(main).to_contain_text("It can't be undone")
     fits(page)
     assert_accessible(page)
