@@ -28,10 +28,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # The web server and the worker (email delivery, follow-ups) together. Ctrl-C (or
 # SIGTERM) stops both, the worker after the row in hand; if the web server exits, the
 # worker is stopped too. Both run in the background so that `wait` returns on a signal.
+# The seed's emails are written with the BASE_URL the site is served on (and sent on the
+# BASE_URL of their moment: alma/mail/service.py's rebased).
 run: $(VENV)/.runtime
-	ALMA_ENV=development $(BIN)/flask --app app db upgrade
-	ALMA_ENV=development $(BIN)/flask --app app seed --if-empty --providers $(DEMO_PROVIDERS)
 	export ALMA_ENV=development BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/flask --app app db upgrade || exit $$?; \
+	$(BIN)/flask --app app seed --if-empty --providers $(DEMO_PROVIDERS) || exit $$?; \
 	$(BIN)/flask --app app worker & worker=$$!; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) & web=$$!; \
 	stop() { trap - INT TERM; kill $$web $$worker 2>/dev/null; wait $$web $$worker 2>/dev/null; }; \

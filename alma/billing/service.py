@@ -41,6 +41,12 @@ class Amounts:
     def net_paid(self):
         return self.paid - self.refunded
 
+    @property
+    def cancelled(self):
+        """Credited in full with nothing ever paid (a session voided, a fee waived): its
+        status is "paid" (nothing is due), but nobody paid it, so it is never called so."""
+        return self.paid == 0 and self.credited > 0 and self.credited >= self.total
+
 
 def amounts(invoice):
     paid = Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0)).where(

@@ -1,7 +1,7 @@
-"""The form a provider logs a session with."""
-from wtforms import BooleanField, RadioField, SelectField
+"""The forms a provider logs a session with, and voids one logged by mistake with."""
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from alma.benefits.forms import YEAR, day_field
 from alma.benefits.models import CPT_CODES
@@ -27,3 +27,11 @@ class VisitForm(Form):
     # insurer): unticked unless the provider ticks it, hidden while "Attended" is chosen.
     charge_fee = BooleanField("Invoice my fee for this late cancellation or missed session",
                               default=False)
+
+
+class VoidVisitForm(Form):
+    # Kept in the audit trail with what was voided (the client's credit note says only that
+    # the session was logged in error): as the billing team says why it voids a claim.
+    reason = TextAreaField("What was wrong", validators=[
+        DataRequired("Say what was wrong with it: it is kept with the record."),
+        Length(max=500, message="Say it in at most 500 characters.")])

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from alma import audit
 from alma.accounts.access import me, provider_required
 from alma.claims import sessions, voiding
-from alma.claims.forms import VisitForm
+from alma.claims.forms import VisitForm, VoidVisitForm
 from alma.claims.models import Claim, Visit
 from alma.claims.sandbox import OTHER_MEMBERS, TEST_MEMBERS
 from alma.clock import today
@@ -86,19 +86,25 @@ def void_page(visit_id):
     visit = _own_visit_or_404(provider, visit_id)
     audit.record("viewed", "visit", visit.id, client=visit.program_client.client_id, actor=me())
     problem = voiding.voidable(visit, list(Claim.select().where(Claim.visit == visit.id)))
-    return render_template("claims/void.html", visit=visit, problem=problem)
+    return render_template("claims/void.html", visit=visit, problem=problem,
+                           form=VoidVisitForm())
 
 
 @bp.post("/practice/sessions/<int:visit_id>/void")
 @provider_required
 def void_session(visit_id):
     provider = _provider()
+    form = VoidVisitForm()
+    if not form.validate():
+        visit = _own_visit_or_404(provider, visit_id)
+        return render_template("claims/void.html", visit=visit, problem=None, form=form), 422
     try:
-        said = voiding.void_visit(provider, visit_id, actor=me())
+        said = voiding.void_visit(provider, visit_id, actor=me(), why=form.reason.data.strip())
     except voiding.NotFound:
         abort(404)
     except ProgramProblem as problem:
         visit = _own_visit_or_404(provider, visit_id)
-        return render_template("claims/void.html", visit=visit, problem=str(problem)), 409
+        return render_template("claims/void.html", visit=visit, problem=str(problem),
+                               form=form), 409
     flash(f"{said} You can log the real session now.")
     return redirect(url_for("claims.sessions_page"), 303)

@@ -30,8 +30,10 @@ def voidable(visit, claims):
     return None
 
 
-def void_visit(provider, visit_id, actor=None):
-    """Void one of the provider's sessions not yet claimed. Returns the words to show."""
+def void_visit(provider, visit_id, actor=None, why=None):
+    """Void one of the provider's sessions not yet claimed. Returns the words to show.
+
+    `why`, the provider's own words, goes to the audit trail only (never to the client)."""
     with db.atomic():
         visit = Visit.get_or_none((Visit.id == visit_id) & (Visit.provider == provider.id))
         if visit is None:
@@ -54,7 +56,8 @@ def void_visit(provider, visit_id, actor=None):
             raise ProgramProblem("This session can't be voided: its claim was just sent.")
         visit.delete_instance()
         audit.record("voided", "visit", visit.id, client=visit.program_client.client_id,
-                     actor=actor, detail=f"{reason}{cancelled} Claims withdrawn: {deleted}.")
+                     actor=actor, detail=f"{reason}{cancelled} Claims withdrawn: {deleted}."
+                     + (f" The provider said: {why}" if why else ""))
         return f"Session voided: the {what}.{cancelled}"
 
 

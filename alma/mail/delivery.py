@@ -22,7 +22,7 @@ from flask import current_app
 from alma.clock import utcnow
 from alma.jobs import stop_requested
 from alma.mail.models import FAILED, QUEUED, SENDING, SENT, OutboundEmail
-from alma.mail.service import address_problem
+from alma.mail.service import address_problem, rebased
 
 log = logging.getLogger("alma.mail")
 
@@ -58,8 +58,9 @@ def build_message(row, sender):
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=datetime.timezone.utc))
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    # Its links on BASE_URL as it is now, not as it was when the message was queued.
+    message.set_content(rebased(row.text_body, row.base_url))
+    message.add_alternative(rebased(row.html_body, row.base_url), subtype="html")
     if row.calendar:
         method = "CANCEL" if "METHOD:CANCEL" in row.calendar else "REQUEST"
         message.add_attachment(row.calendar.encode(), maintype="text", subtype="calendar",

@@ -14,6 +14,10 @@ class OutboundEmail(BaseModel):
     html_body = TextField()
     template = CharField(max_length=64)
     calendar = TextField(null=True)  # an iCalendar invitation to attach, if any
+    # The BASE_URL its links were written with: they are sent (and shown on /dev/mail) on
+    # the BASE_URL of that moment (service.rebased), so a message queued by `flask seed` or
+    # before a move to a new address links to where the site is.
+    base_url = CharField(max_length=255, null=True)
     # The same key never makes a second email: one event, one message.
     dedupe_key = CharField(unique=True, null=True)
     # Stable across retries, so a receiver can recognise a duplicate.

@@ -88,7 +88,8 @@ def queue(template, to, dedupe_key=None, ics=None, **context):
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">").strip() or "alma"
     fields = dict(to=to, subject=subject, text_body=text, html_body=html, template=template,
                   dedupe_key=dedupe_key, calendar=storable(ics),
-                  message_id=f"<{uuid.uuid4().hex}@{domain}>")
+                  message_id=f"<{uuid.uuid4().hex}@{domain}>",
+                  base_url=current_app.config["BASE_URL"][:OutboundEmail.base_url.max_length])
     problem = address_problem(to)
     if problem is not None:
         log.error("email %s to %r not sent: %s", template, to, problem)
@@ -104,6 +105,15 @@ def queue(template, to, dedupe_key=None, ics=None, **context):
     except IntegrityError:
         # Another process queued the same event a moment ago.
         return OutboundEmail.get(OutboundEmail.dedupe_key == dedupe_key)
+
+
+def rebased(body, written_for):
+    """`body` with its links on this moment's BASE_URL instead of `written_for`, the one they
+    were written with (absolute_url's links are BASE_URL, a slash, then the path)."""
+    now = current_app.config["BASE_URL"]
+    if not body or not written_for or written_for == now:
+        return body
+    return body.replace(written_for.rstrip("/") + "/", now.rstrip("/") + "/")
 
 
 def withdraw(dedupe_key):

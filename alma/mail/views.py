@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, render_template
 
 from alma.mail.models import OutboundEmail
+from alma.mail.service import rebased
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 
@@ -17,4 +18,5 @@ def show(email_id):
     email = OutboundEmail.get_or_none(OutboundEmail.id == email_id)
     if email is None:
         abort(404)
-    return render_template("mail/show.html", email=email)
+    return render_template("mail/show.html", email=email,
+                           text_body=rebased(email.text_body, email.base_url))

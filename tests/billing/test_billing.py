@@ -363,3 +363,20 @@ def test_a_signed_but_malformed_webhook_is_refused_and_changes_nothing(app, clie
                            headers={"Alma-Signature": signature})
     assert response.status_code == 400
     assert Payment.select().count() == 0 and GatewayEvent.select().count() == 0
+
+
+def test_an_invoice_credited_in_full_and_never_paid_is_called_cancelled_not_paid(
+        app, client, client_row, mailbox, deliver):
+    """A voided session's invoice has nothing due (status "paid"), but nobody paid it."""
+    with app.app_context():
+        invoice = issue(client_row)
+        service.credit(invoice, 15000, "Session logged in error by the provider and voided.")
+    page = client.get(open_invoice(client, mailbox, deliver)).get_data(as_text=True)
+    assert Invoice.get_by_id(invoice.id).status == PAID
+    assert ">Cancelled</span>" in page and ">Paid</span>" not in page
+    assert service.amounts(invoice).cancelled
+    with app.app_context():
+        part = issue(client_row, total=10000, email=False)
+        service.record_payment(part, 4000, "provider", "cash-part")
+        service.credit(part, 6000, "goodwill")
+    assert not service.amounts(part).cancelled  # paid in part: paid, not cancelled

@@ -2,8 +2,9 @@
 themselves."""
 import datetime
 
+from alma.audit import AuditEvent
 from alma.benefits.models import EligibilityCheck
-from alma.billing.models import Invoice
+from alma.billing.models import CreditNote, Invoice
 from alma.claims import jobs
 from alma.claims.models import Claim, Visit
 from alma.clock import today
@@ -139,9 +140,18 @@ def test_a_wrong_no_show_is_voided_from_the_page_by_its_provider_only(app, clien
     http = app.test_client()
     factories.sign_in(http, factories.user_for(other, PASSWORD), PASSWORD)
     assert http.get(void).status_code == 404
-    assert post(http, void, {}, "/practice/sessions").status_code == 404
+    assert post(http, void, {"reason": "Not mine"}, "/practice/sessions").status_code == 404
     assert client.post(void, data={}).status_code == 400  # no CSRF token
     assert "cancels its invoice" in text(client.get(void))
-    done = post(client, void, {})
+    # Not without saying what was wrong (kept in the audit trail, as billing's claim voids).
+    for reason in ("", "   ", "x" * 501):
+        refused = post(client, void, {"reason": reason})
+        assert refused.status_code == 422 and Visit.select().count() == 1
+        assert "What was wrong" in text(refused)
+    assert "at most 500 characters" in text(refused) and "x" * 501 in text(refused)
+    done = post(client, void, {"reason": "Sam came: wrong button."})
     assert done.status_code == 303 and Visit.select().count() == 0
     assert "Session voided" in text(client.get("/practice/sessions"))
+    event = AuditEvent.get(AuditEvent.action == "voided")
+    assert event.detail.endswith("The provider said: Sam came: wrong button.")
+    assert "wrong button" not in CreditNote.get().reason  # what the client is emailed

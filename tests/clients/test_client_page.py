@@ -257,3 +257,17 @@ def test_a_session_holding_only_the_clients_record_opens_their_page(app, two_cli
         session["client_seen"] = utcnow().timestamp()
     body = http.get("/me").get_data(as_text=True)
     assert "Omar Quintero" in body and "Maya" not in body
+
+
+def test_an_invoice_cancelled_by_a_credit_note_is_called_cancelled_with_nothing_to_do(
+        app, two_clients, mailbox, deliver):
+    """A voided session's fee: credited in full, never paid. Not "Paid", and no receipt."""
+    with app.app_context():
+        billing.credit(two_clients["invoice"], 2500, "Session logged in error and voided.")
+    http = app.test_client()
+    open_page(http, mailbox, deliver, "jamie@example.org")
+    body = re.sub(r"\s+", " ", http.get("/me").get_data(as_text=True))
+    [card] = [a for a in body.split("<article")[1:] if two_clients["invoice"].number in a]
+    card = card.split("</article>")[0]
+    assert ">Cancelled</span>" in card and ">Paid</span>" not in card
+    assert "nothing: this invoice was cancelled." in card and "receipt" not in card

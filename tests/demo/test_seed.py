@@ -1,6 +1,8 @@
 """The demo of every role (alma/demo): every persona and every state it promises, made
 through the features' services; `seed --if-empty` leaves it alone; /dev only in
 development."""
+import re
+
 import pytest
 from werkzeug.exceptions import NotFound
 
@@ -142,3 +144,20 @@ def test_a_directory_too_small_for_the_demo_is_refused_in_words(app_ctx):
     with pytest.raises(roles.DemoProblem, match="--providers 100"):
         roles.seed()
     assert not User.select().exists()
+
+
+def test_the_demos_emails_link_to_where_the_site_is_served(app, seeded, mailbox, deliver,
+                                                           monkeypatch):
+    """Seeded without BASE_URL (written for the default), served by `PORT=5001 make run`:
+    every link in every email the worker sends is on port 5001."""
+    seeded_for = app.config["BASE_URL"]
+    assert seeded_for != "http://127.0.0.1:5001"
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5001")
+    while deliver():
+        pass
+    links = [link for message in mailbox.messages
+             for link in re.findall(r"https?://[^\s\"'<>]+",
+                                    message.get_body(("plain",)).get_content())]
+    ours = [link for link in links if link.startswith("http://127.0.0.1:5001/")]
+    assert len(mailbox.messages) > 10 and len(ours) > 10
+    assert [link for link in links if link.startswith(seeded_for)] == []

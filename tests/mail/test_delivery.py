@@ -105,3 +105,36 @@ def test_the_team_sees_failed_emails_and_can_send_them_again(app, queue, mailbox
     assert runner.invoke(args=["mail", "retry", str(bounced.id)]).exit_code == 0
     assert runner.invoke(args=["mail", "retry", str(bounced.id)]).exit_code != 0  # not failed now
     assert deliver() == 1 and mailbox.to("fixed@example.org")
+
+
+def test_links_are_sent_on_the_base_url_of_the_moment_not_of_the_queueing(
+        app, db, mailbox, deliver, monkeypatch):
+    """`flask seed` (or any job) run without BASE_URL writes links for 127.0.0.1:5000; the
+    site served by `PORT=5001 make run` sends them on 5001. Another site's address that
+    merely starts alike is left alone; a message from before base_url was kept is sent as
+    written."""
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5000")
+    with app.app_context():
+        row = mail.queue("state_launched", "client@example.org",
+                         state=type("S", (), {"name": "Oregon"}),
+                         search_url="http://127.0.0.1:5000/providers?state=OR "
+                                    "http://127.0.0.1:50000/elsewhere")
+        old = mail.queue("state_launched", "old@example.org",
+                         state=type("S", (), {"name": "Oregon"}),
+                         search_url="http://127.0.0.1:5000/providers?state=OR")
+    OutboundEmail.update(base_url=None).where(OutboundEmail.id == old.id).execute()
+    assert row.base_url == "http://127.0.0.1:5000"
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5001")
+    assert deliver() == 2
+    [message] = mailbox.to("client@example.org")
+    for part in ("plain", "html"):
+        body = message.get_body((part,)).get_content()
+        assert "http://127.0.0.1:5001/providers?state=OR" in body
+        assert "127.0.0.1:5000/" not in body and "http://127.0.0.1:50000/elsewhere" in body
+    [unchanged] = mailbox.to("old@example.org")
+    assert "http://127.0.0.1:5000/providers" in unchanged.get_body(("plain",)).get_content()
+    with app.app_context():
+        moved = "see https://alma.example/app/billing/x and https://alma.example/appendix"
+        monkeypatch.setitem(app.config, "BASE_URL", "https://new.example")
+        assert mail.rebased(moved, "https://alma.example/app") == (
+            "see https://new.example/billing/x and https://alma.example/appendix")

@@ -237,15 +237,22 @@ def test_the_team_launches_a_state_and_its_waitlist_is_told_once(
     assert asked.headers["Location"].endswith("/team/states/WY/launch")
     assert not ServiceState.get_by_id("WY").operating
     confirm = client.get("/team/states/WY/launch").get_data(as_text=True)
-    assert "Launch Wyoming?" in confirm and "1 person on its waitlist" in confirm
+    assert "Launch Wyoming?" in confirm and "The 1 person on its waitlist gets one" in confirm
+    assert "No provider is licensed in Wyoming yet" in confirm
+    consultations.join_waitlist("v@example.org", "WY")
+    factories.provider(first_name="Wyo", state="WY")
+    factories.provider(first_name="Wren", state="WY")
+    confirm = client.get("/team/states/WY/launch").get_data(as_text=True)
+    assert "The 2 people on its waitlist each get one email" in confirm
+    assert "The 2 providers licensed in Wyoming appear in the directory" in confirm
     yes = {"csrf_token": token, "confirm": "WY"}
     assert client.post("/team/states/WY/launch", data=yes).status_code == 303
     assert client.post("/team/states/WY/launch", data=yes).status_code == 303
     assert ServiceState.get_by_id("WY").operating
     (event,) = AuditEvent.select().where(AuditEvent.action == "launched")
-    assert event.actor_id == team.id and "WY (Wyoming) launched; 1 on its waitlist" in event.detail
+    assert event.actor_id == team.id and "WY (Wyoming) launched; 2 on its waitlist" in event.detail
     deliver()
-    assert len(mailbox.to("w@example.org")) == 1
+    assert len(mailbox.to("w@example.org")) == 1 and len(mailbox.to("v@example.org")) == 1
 
 
 def test_the_dashboard_shows_the_queue_but_failed_emails_only_to_admins(app, client, network,
