@@ -18,10 +18,12 @@ from alma.demo import seed as roles
 from alma.demo.people import CLIENT_EMAIL, IN_PROGRAM, MEMBER, PROVIDERS
 from alma.directory import demo
 from alma.directory.models import Listing
+from alma.mail.models import QUEUED, OutboundEmail
 from alma.matching.models import MatchRequest
 from alma.membership.models import Membership, MembershipApplication, OnboardingSlot
 from alma.network.models import Client, Provider
 from alma.program.models import CredentialingCase, InsuranceEnrollment
+from alma.schedule import registry
 
 
 @pytest.fixture
@@ -120,6 +122,20 @@ def test_seed_if_empty_leaves_the_demo_alone(app, db):
         assert User.select().count() == users and Claim.select().count() == 15
     finally:
         local_sandbox(app).reset()
+
+
+# The demo shows claims waiting to be sent and only acknowledged: the worker sends and
+# reads them within its first minutes, as it would for a provider's new claims.
+CLAIM_JOBS = {"submit-claims", "read-claim-reports"}
+
+
+def test_the_workers_first_start_on_the_demo_emails_nobody_and_bills_nobody(seeded):
+    """`make run` seeds, then starts the worker: the demo's emails are its history (read at
+    /dev/mail), and what the demo's day calls for (fees begun, reminders due) is done."""
+    assert OutboundEmail.select().where(OutboundEmail.status == QUEUED).count() == 0
+    assert OutboundEmail.select().exists()
+    did = {name: job() for name, (job, _) in registry().items() if name not in CLAIM_JOBS}
+    assert {name: n for name, n in did.items() if n not in (0, None)} == {}
 
 
 @pytest.mark.parametrize("env", ["test", "production", None])
