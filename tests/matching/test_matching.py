@@ -110,6 +110,9 @@ def test_a_not_a_fit_hand_off_is_proposed_accepted_and_closed(
     assert match.origin == "not_a_fit" and match.status == OPEN
     queue = client.get("/team/matching").get_data(as_text=True)
     assert "Kim" in queue and "Not a fit, handed over" in queue
+    # In the dashboard's words, not the database's ("open"), and times said to be UTC.
+    assert '<td data-label="Status">Waiting for a proposal</td>' in queue
+    assert '<td data-label="Due (UTC)">' in queue
     detail = client.get(f"/team/matching/{match.id}")
     body = detail.get_data(as_text=True)
     suggested = body.split("Suggested providers")[1]
