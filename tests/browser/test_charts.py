@@ -115,3 +115,12 @@ def test_the_pages_with_pictures_have_no_axe_violations(new_context, people, wid
     for summary in page.locator("details.bar-chart-table summary").all():
         summary.click()  # the tables checked too
     assert_accessible(page)
+
+
+def test_the_tables_row_lines_run_unbroken(new_context, people):
+    """A picture's table (and every list table sharing its style, like the queues) draws
+    one line under each row, not a dashed line broken at every cell's spacing."""
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, TEAM)
+    table = page.locator("details.bar-chart-table table.mail-list").first
+    assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
