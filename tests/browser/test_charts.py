@@ -124,3 +124,23 @@ def test_the_tables_row_lines_run_unbroken(new_context, people):
     sign_in(page, TEAM)
     table = page.locator("details.bar-chart-table table.mail-list").first
     assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
+
+
+def test_the_practice_and_team_menus_show_where_you_are(new_context, people):
+    """The practice and team menus mark the page you are on (aria-current) and show it, as
+    the tabs do."""
+    page = new_context(viewport={"width": 360, "height": 800}).new_page()
+    sign_in(page, PROVIDER)
+    page.goto("/practice/payouts")
+    menu = page.get_by_role("navigation", name="Your practice")
+    here = menu.locator('a[aria-current="page"]')
+    expect(here).to_have_text("Payouts")
+    weight = "e => getComputedStyle(e).fontWeight"
+    assert here.evaluate(weight) == "700"
+    assert menu.get_by_role("link", name="Sessions").evaluate(weight) == "400"
+    page.context.clear_cookies()
+    sign_in(page, TEAM)
+    team = page.get_by_role("navigation", name="Team")
+    expect(team.locator('a[aria-current="page"]')).to_have_text("Dashboard")
+    page.goto("/team/matching")
+    expect(team.locator('a[aria-current="page"]')).to_have_text("Matching queue")
