@@ -13,6 +13,9 @@ from alma.network.models import (Client, Language, Modality, Payer, Provider, Sp
 OPEN, PROPOSED, MATCHED, WITHDRAWN, CLOSED = "open", "proposed", "matched", "withdrawn", "closed"
 ORIGINS = {"client_form": "Asked to be matched", "not_a_fit": "Not a fit, handed over",
            "unanswered": "Request unanswered"}
+# The queue's words for a status, as the team dashboard counts them.
+STATUS_LABELS = {OPEN: "Waiting for a proposal", PROPOSED: "Waiting on a provider",
+                 MATCHED: "Matched", WITHDRAWN: "Withdrawn by the client", CLOSED: "Closed"}
 
 
 class MatchRequest(BaseModel):
@@ -58,6 +61,10 @@ class MatchRequest(BaseModel):
     @property
     def origin_label(self):
         return ORIGINS.get(self.origin, self.origin)
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def is_open(self):

@@ -10,7 +10,7 @@ from alma.program.models import SUBMITTED, CredentialingCase
 
 # (the most days open in the band, its label); the last band has no end.
 BANDS = ((15, "0–15"), (30, "16–30"), (45, "31–45"), (60, "46–60"), (90, "61–90"),
-         (None, "over 90"))
+         (None, "91+"))
 
 
 def by_age(on=None):

@@ -247,6 +247,16 @@ def test_each_days_rows_link_to_what_caused_them(client, claims_money):
         assert client.get(path).status_code == 200, path
 
 
+def test_the_dashboards_money_adds_up_to_its_net(client, claims_money):
+    """Today's net counts the insurer's remittance and the provider's payout: the line says
+    so (it said "$150 in · $0 refunded · net $60", which does not add up)."""
+    text = words(client.get("/team"))
+    assert ("Today (UTC) In: $150 from 1 payment and 1 insurer remittance ($0) · out: $90 in "
+            "0 refunds and 1 provider payout ($90) · net $60") in text
+    assert ("Last 7 days In: $250 from 1 payment and 2 insurer remittances ($100) · out: $90 "
+            "in 0 refunds and 1 provider payout ($90) · net $160 · $0 credited") in text
+
+
 def test_the_csv_adds_them_after_the_clients_money(client, claims_money):
     yesterday, now = claims_money["days"]
     response = client.get("/team/billing/money.csv",

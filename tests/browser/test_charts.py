@@ -115,3 +115,32 @@ def test_the_pages_with_pictures_have_no_axe_violations(new_context, people, wid
     for summary in page.locator("details.bar-chart-table summary").all():
         summary.click()  # the tables checked too
     assert_accessible(page)
+
+
+def test_the_tables_row_lines_run_unbroken(new_context, people):
+    """A picture's table (and every list table sharing its style, like the queues) draws
+    one line under each row, not a dashed line broken at every cell's spacing."""
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, TEAM)
+    table = page.locator("details.bar-chart-table table.mail-list").first
+    assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
+
+
+def test_the_practice_and_team_menus_show_where_you_are(new_context, people):
+    """The practice and team menus mark the page you are on (aria-current) and show it, as
+    the tabs do."""
+    page = new_context(viewport={"width": 360, "height": 800}).new_page()
+    sign_in(page, PROVIDER)
+    page.goto("/practice/payouts")
+    menu = page.get_by_role("navigation", name="Your practice")
+    here = menu.locator('a[aria-current="page"]')
+    expect(here).to_have_text("Payouts")
+    weight = "e => getComputedStyle(e).fontWeight"
+    assert here.evaluate(weight) == "700"
+    assert menu.get_by_role("link", name="Sessions").evaluate(weight) == "400"
+    page.context.clear_cookies()
+    sign_in(page, TEAM)
+    team = page.get_by_role("navigation", name="Team")
+    expect(team.locator('a[aria-current="page"]')).to_have_text("Dashboard")
+    page.goto("/team/matching")
+    expect(team.locator('a[aria-current="page"]')).to_have_text("Matching queue")

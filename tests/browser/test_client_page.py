@@ -94,3 +94,28 @@ def test_match_in_an_unserved_state_offers_the_waitlist(no_js_page, new_context,
     page.locator("#waitlist-email").fill("wren@example.org")
     page.get_by_role("button", name="Join the Wyoming waitlist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You're on the Wyoming waitlist")
+
+
+def test_a_long_email_address_wraps_on_a_phone(phone_page, deliver_all):
+    """The client page names the address it is for: a long one wraps instead of widening
+    a 360 px screen (it scrolled sideways by 22 px)."""
+    long_email = "alexandra.konstantinopoulou.rivera@longfamilyname-example.org"
+    page = phone_page
+    page.goto("/providers?state=CA")
+    page.locator("ol.results h3 a").first.click()
+    page.get_by_role("link", name="Request a consultation").first.click()
+    page.get_by_label("Your name").fill("Alexandra Rivera")
+    page.get_by_label("Email", exact=True).fill(long_email)
+    page.get_by_label("State where you live").select_option("CA")
+    page.get_by_label("How you'll pay").select_option("self-pay")
+    page.get_by_label("What would you like help with?").fill("Sleep, mostly.")
+    page.get_by_label("Telehealth").check()
+    page.get_by_label("When are you usually free?").fill("Evenings")
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Send my request").click()
+    (received,) = [m for m in deliver_all().messages if m["To"] == long_email]
+    page.goto(link_from(received, "/requests/link/"))
+    page.get_by_role("button", name="See my request").click()
+    page.goto("/me")
+    expect(page.get_by_text(long_email)).to_be_visible()
+    no_sideways_scroll(page)

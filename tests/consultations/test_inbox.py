@@ -45,6 +45,14 @@ def test_it_lists_waiting_requests_without_contact_details(client, maya, waiting
                                      & (AuditEvent.client == waiting.client_id)).count() == 1
 
 
+def test_one_request_has_its_page_heading(client, maya, waiting):
+    """Opened on its own (from the inbox or an email) the page is named by one <h1>, as axe
+    asks of every page; the card's own heading stays under it."""
+    page = text(signed_in(client, maya).get(f"/inbox/requests/{waiting.id}"))
+    assert page.count("<h1") == 1 and "Consultation request from Jamie</h1>" in page
+    assert page.index("<h1") < page.index(f'<h2 id="request-{waiting.id}-title"')
+
+
 def test_accepting_shows_the_contact_details_and_tells_the_client(
         client, maya, waiting, mailbox, deliver):
     signed_in(client, maya)

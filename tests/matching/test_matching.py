@@ -110,8 +110,13 @@ def test_a_not_a_fit_hand_off_is_proposed_accepted_and_closed(
     assert match.origin == "not_a_fit" and match.status == OPEN
     queue = client.get("/team/matching").get_data(as_text=True)
     assert "Kim" in queue and "Not a fit, handed over" in queue
+    # In the dashboard's words, not the database's ("open"), and times said to be UTC.
+    assert '<td data-label="Status">Waiting for a proposal</td>' in queue
+    assert '<td data-label="Due (UTC)">' in queue
     detail = client.get(f"/team/matching/{match.id}")
     body = detail.get_data(as_text=True)
+    assert ">Waiting for a proposal</span>" in body
+    assert f'due {match.due_at:%a %b %-d %H:%M} UTC' in body
     suggested = body.split("Suggested providers")[1]
     assert "Fiona" in suggested and "Why:" in suggested
     assert "Nadia" not in suggested  # she handed the client over: not suggested again

@@ -5,6 +5,7 @@ import pytest
 
 from alma.billing import service as billing
 from alma.billing.models import Invoice
+from alma.clock import today
 from alma.consultations.models import ConsultationRequest
 from alma.directory.models import Listing
 from alma.membership import fees, leaving
@@ -248,6 +249,24 @@ def _days_in(day):
     import calendar
 
     return calendar.monthrange(day.year, day.month)[1]
+
+
+def test_an_overdue_fee_says_so_and_links_to_paying_it(app, member):
+    """A fee past its due date was listed as "Due $125 by Dec 2" days after Dec 2."""
+    provider, _ = member
+    with app.app_context():
+        late = billing.issue("membership", [("Alma membership", 1, 12500)],
+                             due_on=today() - datetime.timedelta(days=3),
+                             owed_by_provider=provider)
+        soon = billing.issue("membership", [("Alma membership", 1, 12500)],
+                             due_on=today() + datetime.timedelta(days=3),
+                             owed_by_provider=provider)
+    body = sign_in_as(app, provider).get("/practice/billing").get_data(as_text=True)
+    row = body[body.index(late.number):].split("</tr>")[0]
+    assert f"<strong>Overdue</strong>: $125 was due {late.due_on:%b %-d}" in row
+    assert f'<a href="/billing/invoices/{late.number}">Pay now</a>' in row
+    row = body[body.index(soon.number):].split("</tr>")[0]
+    assert f"Due $125 by {soon.due_on:%b %-d}" in row and "Overdue" not in row
 
 
 def test_the_billing_page_says_when_a_month_end_fee_is_invoiced(app, db):

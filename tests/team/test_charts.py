@@ -15,6 +15,7 @@ from alma.matching.models import MATCHED, OPEN, PROPOSED, WITHDRAWN, MatchPropos
 from alma.network.models import Client
 from alma.program import case_ages
 from alma.program.models import APPROVED, CredentialingCase, InsuranceEnrollment
+from alma.team import charts as team_charts
 from tests import factories
 
 DT = datetime.datetime
@@ -131,10 +132,23 @@ def test_credentialing_cases_in_review_by_age_and_payer(db, on):
     case(factories.provider(first_name="Done", email="done@example.com"), "aetna",
          on - 100 * days, APPROVED)
     bands, payers = case_ages.by_age(on)
-    assert bands == ["0–15", "16–30", "31–45", "46–60", "61–90", "over 90"]
+    assert bands == ["0–15", "16–30", "31–45", "46–60", "61–90", "91+"]
     names = {payer.slug: payer.name for payer in map(factories.payer, ages)}
     assert payers == sorted([(names["aetna"], [2, 1, 1, 1, 0, 1]),
                              (names["optum"], [0, 1, 1, 1, 2, 1])])
+
+
+def test_every_age_band_is_named_under_its_bar(app, db):
+    """Six bands fit the chart's width: none of their names is dropped (the first was)."""
+    case(factories.provider(email="old@example.com"), "aetna",
+         today() - datetime.timedelta(days=100))
+    with app.test_request_context():
+        figure = str(team_charts.credentialing_ages(utcnow()))
+    svg = figure[figure.index("<svg"):figure.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" '))
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    for band in case_ages.by_age()[0]:
+        assert band in texts
 
 
 def become(client, roles, provider=None):
