@@ -216,5 +216,5 @@ def _build_choices(vocab):
         "ages": [(key, label) for key, (_column, label) in AGE_GROUPS.items()],
         "radius": [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES],
         "sort": list(SORTS.items()),
-        "accepting": [("", "Accepting new clients"), ("any", "Everyone, including full")],
+        "accepting": [("", "Accepting now"), ("any", "Everyone, including full")],
     }
