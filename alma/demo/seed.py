@@ -149,6 +149,10 @@ def _member(provider, on, months, leave_unpaid, starts_days_ago):
     invoices = list(Invoice.select().where((Invoice.owed_by_provider == provider.id)
                                            & (Invoice.kind == fees.FEE))
                     .order_by(Invoice.period_start))
+    # Issued today, for periods that began in the past: dated as the worker would have
+    # issued them, on the day each period began (else "due Dec 2, issued Dec 5").
+    Invoice.update(issued_on=Invoice.period_start).where(
+        Invoice.id.in_([invoice.id for invoice in invoices])).execute()
     for invoice in invoices[:len(invoices) - leave_unpaid]:
         billing.record_payment(invoice, billing.amounts(invoice).due, "local",
                                f"demo-fee-{invoice.id}")

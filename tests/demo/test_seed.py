@@ -57,6 +57,12 @@ def test_both_provider_personas_are_listed_members_with_accounts(seeded):
     assert not enrolled.exists()
 
 
+def test_no_demo_invoice_is_due_before_it_was_issued(seeded):
+    invoices = list(Invoice.select())
+    assert invoices
+    assert [i.number for i in invoices if i.due_on < i.issued_on] == []
+
+
 def test_the_program_member_has_clients_sessions_and_claims_in_every_state(seeded):
     member = _provider(IN_PROGRAM)
     cases = CredentialingCase.select().join(InsuranceEnrollment).where(
