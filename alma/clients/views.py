@@ -1,5 +1,5 @@
 """The client's page (/me) and the way back to it from any dead link: a fresh one by email."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from alma.accounts import links
 from alma.accounts.service import normalise_email
@@ -32,6 +32,13 @@ def home():
                                     | {row.invoice.id for row in found.invoices})
     return render_template("clients/home.html", found=found,
                            idle_minutes=client_links.CLIENT_IDLE_SECONDS // 60)
+
+
+@bp.post("/me/forget")
+def forget():
+    client_links.forget()
+    flash("This browser has forgotten you. Your page opens again from a new emailed link.")
+    return redirect(url_for("clients.home"), 303)
 
 
 @bp.get("/me/link")

@@ -67,6 +67,12 @@ def remember(email):
     session["client_seen"] = utcnow().timestamp()
 
 
+def forget():
+    """This browser forgets the client (a shared or borrowed device): their page, requests
+    and invoices open again only from a new emailed link."""
+    session.clear()
+
+
 def owned_or_404(model, object_id):
     """(client, object) when this browser's client owns it; (None, None) when signed out."""
     client = signed_in_client()

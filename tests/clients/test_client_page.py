@@ -271,3 +271,22 @@ def test_an_invoice_cancelled_by_a_credit_note_is_called_cancelled_with_nothing_
     card = card.split("</article>")[0]
     assert ">Cancelled</span>" in card and ">Paid</span>" not in card
     assert "nothing: this invoice was cancelled." in card and "receipt" not in card
+
+
+def test_a_client_on_a_shared_device_can_make_the_browser_forget_them(
+        app, two_clients, mailbox, deliver):
+    http = app.test_client()
+    open_page(http, mailbox, deliver, "jamie@example.org")
+    page = http.get("/me")
+    assert "Forget me on this browser" in page.get_data(as_text=True)
+    invoice = f"/billing/invoices/{two_clients['invoice'].number}"
+    assert http.get(invoice).status_code == 200
+    assert http.post("/me/forget", data={}).status_code == 400  # no CSRF token: nothing forgotten
+    assert http.get("/me").status_code == 200
+    forgot = http.post("/me/forget", data={"csrf_token": csrf_token_from(page)})
+    assert forgot.status_code == 303 and forgot.headers["Location"].endswith("/me")
+    after = http.get("/me")
+    assert after.status_code == 401 and "This browser has forgotten you" in after.get_data(
+        as_text=True)
+    assert "Maya Lindqvist" not in after.get_data(as_text=True)
+    assert http.get(invoice).status_code in (403, 404, 410)
