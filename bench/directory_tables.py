@@ -142,7 +142,7 @@ def notes(by_size):
         if keys:
             what = ("every scenario" if len(keys) == len(SCENARIOS)
                     else ", ".join(LABELS[key] for key in keys))
-            noisy.append(f"at {n:,}, {what}")
+            noisy.append(f"{what} at {n:,}")
     if noisy:
         found.append(f"**Noisy:** other processes kept more than {NOISE_CPUS} CPU busy during "
                      f"{'; '.join(noisy)}: those numbers understate the app. Rerun on a quiet "
