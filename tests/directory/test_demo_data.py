@@ -87,7 +87,33 @@ PINNED = {
 }
 
 
+def schema(database):
+    """Every index and trigger, as defined (and on PostgreSQL whether each trigger fires)."""
+    if is_postgres():
+        return database.execute_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "UNION ALL SELECT tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal "
+            "ORDER BY 1").fetchall()
+    return database.execute_sql("SELECT type, name, sql FROM sqlite_master "
+                                "WHERE type IN ('index', 'trigger') ORDER BY name").fetchall()
+
+
 def test_the_demo_directory_is_the_one_it_always_was(db):
+    before = schema(db)
     summary = demo.seed(500, random_seed=2026, on=ON)
     assert summary["providers"] == 500
     assert digests(db) == PINNED["postgres" if is_postgres() else "sqlite"]
+    assert schema(db) == before  # the indexes set aside while loading are all back
+
+
+def test_the_full_text_index_follows_providers_after_a_seed(db):
+    """The trigger set aside while loading works again afterwards."""
+    demo.seed(20, random_seed=2026, on=ON)
+    Provider.update(bio="Zanzibarian expeditions").where(Provider.id == 7).execute()
+    if is_postgres():
+        found = db.execute_sql("SELECT provider_id FROM provider_fts WHERE document @@ "
+                               "to_tsquery('english', 'zanzibarian')").fetchall()
+    else:
+        found = db.execute_sql("SELECT rowid FROM provider_fts WHERE provider_fts MATCH "
+                               "'zanzibarian'").fetchall()
+    assert [row[0] for row in found] == [7]
