@@ -9,6 +9,8 @@ rows instead of by the per-row trigger, with the very terms the trigger would ha
 """
 import csv
 import io
+import queue
+import threading
 from contextlib import contextmanager
 
 from alma.db import db, is_postgres
@@ -22,25 +24,34 @@ POSTGRES_DOCUMENT = (
 SQLITE_LOAD_CACHE_KIB = 1 << 20  # 1 GiB
 
 
-def insert(model, fields, rows):
+def insert(model, fields, rows, cursor=None):
     """Insert plain tuples fast: no per-row objects, the driver's bulk interface.
 
     On PostgreSQL, COPY in CSV, where an unquoted empty field is NULL: an empty string
     would load as NULL, so rows must hold None rather than "" (the demo writes no "").
     """
-    if not rows:
-        return
+    if rows:
+        _send(cursor or db.cursor(), model, fields, _prepare(rows))
+
+
+def _prepare(rows):
+    if not is_postgres():
+        return rows
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    return buffer
+
+
+def _send(cursor, model, fields, prepared):
     table = model._meta.table_name
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     if is_postgres():
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        buffer.seek(0)
-        db.cursor().copy_expert(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv)',
-                                buffer)
+        cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv)',
+                           prepared)
     else:
         marks = ", ".join("?" for _ in fields)
-        db.cursor().executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', prepared)
 
 
 def _secondary_indexes(table):
@@ -70,6 +81,26 @@ def indexes_dropped(tables, keep=()):
         db.execute_sql(sql)
 
 
+@contextmanager
+def foreign_keys_dropped(tables):
+    """On PostgreSQL, drop the tables' foreign keys and add them again on leaving, which
+    checks every row in one join instead of a lookup per row. (SQLite's checks are cheap.)"""
+    if not is_postgres():
+        yield
+        return
+    dropped = db.execute_sql(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+        "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE c.contype = 'f' AND t.relname = ANY(%s) AND n.nspname = current_schema() "
+        "ORDER BY 1, 2", (list(tables),)).fetchall()
+    for table, name, _ in dropped:
+        db.execute_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    yield
+    for table, name, definition in dropped:
+        db.execute_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
 def _sqlite_triggers(table):
     return db.execute_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                           "AND tbl_name = ? ORDER BY name", (table,)).fetchall()
@@ -77,25 +108,87 @@ def _sqlite_triggers(table):
 
 @contextmanager
 def search_text_deferred():
-    """Providers come and go without the per-row full-text trigger; on leaving, the
-    full-text index is rebuilt from every provider at once."""
+    """Providers go in without the per-row full-text trigger, whose work index_text then
+    does for a range of them in one statement; the trigger is back on leaving."""
     if is_postgres():
         db.execute_sql("ALTER TABLE provider DISABLE TRIGGER provider_fts_refresh")
         with indexes_dropped(["provider_fts"]):
             yield
-            db.execute_sql("DELETE FROM provider_fts")
-            db.execute_sql(f"INSERT INTO provider_fts (provider_id, document) "
-                           f"SELECT id, {POSTGRES_DOCUMENT} FROM provider ORDER BY id")
         db.execute_sql("ALTER TABLE provider ENABLE TRIGGER provider_fts_refresh")
         return
     triggers = _sqlite_triggers("provider")
     for name, _ in triggers:
         db.execute_sql(f'DROP TRIGGER "{name}"')
     yield
-    # An external-content table: 'rebuild' reads every provider's columns afresh.
-    db.execute_sql("INSERT INTO provider_fts(provider_fts) VALUES ('rebuild')")
     for _, sql in triggers:
         db.execute_sql(sql)
+
+
+def index_text(first_id, last_id, cursor=None):
+    """What the full-text trigger does on insert, for the providers first_id..last_id."""
+    cursor = cursor or db.cursor()
+    if is_postgres():
+        cursor.execute(f"INSERT INTO provider_fts (provider_id, document) SELECT id, "
+                       f"{POSTGRES_DOCUMENT} FROM provider WHERE id BETWEEN %s AND %s "
+                       f"ORDER BY id", (first_id, last_id))
+    else:
+        cursor.execute("INSERT INTO provider_fts(rowid, first_name, last_name, bio, approach) "
+                       "SELECT id, first_name, last_name, bio, approach FROM provider "
+                       "WHERE id BETWEEN ? AND ? ORDER BY id", (first_id, last_id))
+
+
+class Writer:
+    """Writes batches of rows while the caller makes the next: on PostgreSQL a thread of
+    its own sends them on the caller's connection (the server then works while Python
+    generates); on SQLite, where the work is all in this process, at once.
+
+    The caller must not use the connection between the first put and close.
+    """
+
+    def __init__(self, after=None):
+        self.after = after  # called with the batch's cursor and key once it is written
+        self.failure = None
+        self.thread = None
+        if is_postgres():
+            self.connection = db.connection()
+            self.queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+            self.thread.start()
+
+    def put(self, batches, key=None):
+        """batches: (model, fields, rows) to insert in this order."""
+        # Made ready here (CSV on PostgreSQL), so the thread only waits on the server.
+        batches = [(model, fields, _prepare(rows)) for model, fields, rows in batches if rows]
+        if self.thread is None:
+            self._write(db.cursor(), batches, key)
+            return
+        self._raise()
+        self.queue.put((batches, key))
+
+    def close(self):
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self._raise()
+
+    def _raise(self):
+        if self.failure is not None:
+            raise self.failure
+
+    def _run(self):
+        cursor = self.connection.cursor()
+        while (item := self.queue.get()) is not None:
+            if self.failure is None:
+                try:
+                    self._write(cursor, *item)
+                except Exception as failure:  # re-raised in the caller's thread
+                    self.failure = failure
+
+    def _write(self, cursor, batches, key):
+        for model, fields, prepared in batches:
+            _send(cursor, model, fields, prepared)
+        if self.after:
+            self.after(cursor, key)
 
 
 @contextmanager

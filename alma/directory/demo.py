@@ -307,18 +307,24 @@ def seed(count, random_seed=2026, on=None, chunk=5000, progress=None):
         _launch_demo_states(on)
         generator = _Generator(random_seed, on)
         tables = [model._meta.table_name for model, _ in LOADED]
-        with bulk.search_text_deferred(), bulk.indexes_dropped(tables):
-            for start in range(0, count, chunk):
-                batches = ([], [], [], [], [], [])
-                for pid in range(start + 1, min(start + chunk, count) + 1):
-                    row, *links = generator.provider(pid)
-                    batches[0].append(row)
-                    for batch, items in zip(batches[1:], links):
-                        batch.extend(items)
-                for (model, fields), rows in zip(LOADED, batches):
-                    bulk.insert(model, fields, rows)
-                if progress and count > chunk:
-                    progress(f"  {min(start + chunk, count):,} / {count:,} providers")
+        with (bulk.foreign_keys_dropped([*tables, "provider_fts"]),
+              bulk.search_text_deferred(), bulk.indexes_dropped(tables)):
+            writer = bulk.Writer(after=lambda cursor, ids: bulk.index_text(*ids, cursor))
+            try:
+                for start in range(0, count, chunk):
+                    last = min(start + chunk, count)
+                    batches = ([], [], [], [], [], [])
+                    for pid in range(start + 1, last + 1):
+                        row, *links = generator.provider(pid)
+                        batches[0].append(row)
+                        for batch, items in zip(batches[1:], links):
+                            batch.extend(items)
+                    writer.put([(model, fields, rows) for (model, fields), rows
+                                in zip(LOADED, batches)], key=(start + 1, last))
+                    if progress and count > chunk:
+                        progress(f"  {last:,} / {count:,} providers")
+            finally:
+                writer.close()
         if is_postgres():
             # Ids were given explicitly; move the sequence past them.
             db.execute_sql("SELECT setval(pg_get_serial_sequence('provider', 'id'), "

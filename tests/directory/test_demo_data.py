@@ -88,12 +88,14 @@ PINNED = {
 
 
 def schema(database):
-    """Every index and trigger, as defined (and on PostgreSQL whether each trigger fires)."""
+    """Every index and trigger, as defined (and on PostgreSQL whether each trigger fires,
+    and every constraint)."""
     if is_postgres():
         return database.execute_sql(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
             "UNION ALL SELECT tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal "
-            "ORDER BY 1").fetchall()
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "ORDER BY 1, 2").fetchall()
     return database.execute_sql("SELECT type, name, sql FROM sqlite_master "
                                 "WHERE type IN ('index', 'trigger') ORDER BY name").fetchall()
 
