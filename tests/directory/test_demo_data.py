@@ -7,6 +7,8 @@ database holds it. It was computed with the row-by-row loader this one replaced.
 import datetime
 import hashlib
 
+import pytest
+
 from alma.db import is_postgres
 from alma.directory import demo
 from alma.directory.models import Listing
@@ -103,9 +105,10 @@ def schema(database):
                                 "WHERE type IN ('index', 'trigger') ORDER BY name").fetchall()
 
 
-def test_the_demo_directory_is_the_one_it_always_was(db):
+@pytest.mark.parametrize("chunk", [5000, 64])  # in one batch, and in eight
+def test_the_demo_directory_is_the_one_it_always_was(db, chunk):
     before = schema(db)
-    summary = demo.seed(500, random_seed=2026, on=ON)
+    summary = demo.seed(500, random_seed=2026, on=ON, chunk=chunk)
     assert summary["providers"] == 500
     assert digests(db) == PINNED["postgres" if is_postgres() else "sqlite"]
     assert schema(db) == before  # the indexes set aside while loading are all back
