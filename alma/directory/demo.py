@@ -9,16 +9,16 @@ rules can be seen at work.
 import datetime
 import random
 import unicodedata
+from bisect import bisect
+from itertools import accumulate
 
 from faker.providers.person.en_US import Provider as Names
 from peewee import fn
-from psycopg2.extras import execute_values
-from stdnum import luhn
 
 from alma import geo
 from alma.clock import today
 from alma.db import db, is_postgres
-from alma.directory import honesty, service
+from alma.directory import bulk, honesty, service
 from alma.directory.models import Listing
 from alma.network import vocab
 from alma.network.models import (Language, License, Modality, NetworkParticipation, Payer,
@@ -88,11 +88,18 @@ def _ascii(text):
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+# Luhn: every second digit from the right (the check digit's place being the first)
+# is doubled, and a doubled digit above 9 counts as the sum of its digits.
+_DOUBLED = [(2 * d) // 10 + (2 * d) % 10 for d in range(10)]
+
+
 def _npi(index):
     # Ten digits: "1" (an individual), eight that differ for every provider,
     # and a Luhn check digit over "80840" + the first nine.
     first_nine = f"1{(index * 7919 + 13579) % 10**8:08d}"
-    return first_nine + luhn.calc_check_digit("80840" + first_nine)
+    digits = [int(d) for d in "80840" + first_nine]
+    total = sum(_DOUBLED[d] for d in digits[-1::-2]) + sum(digits[-2::-2])
+    return first_nine + str(-total % 10)
 
 
 def _join(items):
@@ -101,42 +108,44 @@ def _join(items):
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _weighted(rng, table):
-    return rng.choices(list(table), weights=list(table.values()))[0]
+class _Weighted:
+    """rng.choices(items, weights)[0], with the running totals worked out once.
+
+    The same arithmetic as random.Random.choices (one rng.random() per pick), so the
+    same picks from the same generator.
+    """
+
+    def __init__(self, items, weights):
+        self.items = list(items)
+        self.totals = list(accumulate(weights))
+        self.total = self.totals[-1] + 0.0
+        self.hi = len(self.items) - 1
+
+    def pick(self, rng):
+        return self.items[bisect(self.totals, rng.random() * self.total, 0, self.hi)]
+
+
+def _weighted(table):
+    return _Weighted(table, table.values())
+
+
+GENDER = _weighted({"woman": 62, "man": 30, "nonbinary": 8})
+FULL_TYPE = _weighted(FULL_TYPES)
+STATUS = _weighted({"active": 96, "paused": 2, "left": 2})
 
 
 class _Names:
     def __init__(self):
-        self.women = (list(Names.first_names_female), list(Names.first_names_female.values()))
-        self.men = (list(Names.first_names_male), list(Names.first_names_male.values()))
-        self.last = (list(Names.last_names), list(Names.last_names.values()))
+        self.women = _weighted(Names.first_names_female)
+        self.men = _weighted(Names.first_names_male)
+        self.last = _weighted(Names.last_names)
 
     def pick(self, rng, gender):
         if gender == "woman" or (gender == "nonbinary" and rng.random() < 0.5):
             pool = self.women
         else:
             pool = self.men
-        first = rng.choices(pool[0], weights=pool[1])[0]
-        last = rng.choices(self.last[0], weights=self.last[1])[0]
-        return first, last
-
-
-def _bulk(model, fields, rows):
-    """Insert plain tuples fast: one prepared statement, no per-row objects.
-
-    Building each row through the ORM costs several times the insert itself
-    at this scale, so the demo speaks the driver's bulk interface directly.
-    """
-    if not rows:
-        return
-    table = model._meta.table_name
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    if is_postgres():
-        execute_values(db.cursor(), f'INSERT INTO "{table}" ({columns}) VALUES %s', rows,
-                       page_size=1000)
-    else:
-        marks = ", ".join("?" for _ in fields)
-        db.cursor().executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+        return pool.pick(rng), self.last.pick(rng)
 
 
 def _clear():
@@ -164,20 +173,20 @@ class _Generator:
         self.places = {code: by_state[code] for code in by_state if code in by_state}
         operating = [s for s in OPERATING_STATES if s in self.places]
         # Providers live roughly where people do: weight states by zip codes.
-        self.home_states = operating
-        self.home_weights = [len(self.places[s]) for s in operating]
+        self.home_states = _Weighted(operating, [len(self.places[s]) for s in operating])
         self.other_states = [s for s in self.places if len(s) == 2 and s.isalpha()]
         self.specialties = list(Specialty.select(Specialty.id, Specialty.name))
         self.modalities = list(Modality.select(Modality.id, Modality.name))
         self.languages = {row.name: row.id for row in Language.select()}
+        self.other_languages = [v for k, v in self.languages.items() if k != "English"]
         self.payers = {row.slug: row.id for row in Payer.select()}
 
     def provider(self, pid):
         rng, on = self.rng, self.on
-        gender = _weighted(rng, {"woman": 62, "man": 30, "nonbinary": 8})
+        gender = GENDER.pick(rng)
         pronouns = {"woman": "she/her", "man": "he/him", "nonbinary": "they/them"}[gender]
         first, last = self.names.pick(rng, gender)
-        home = rng.choices(self.home_states, weights=self.home_weights)[0]
+        home = self.home_states.pick(rng)
         place = rng.choice(self.places[home])
         kind_roll = rng.random()
         if kind_roll < 0.03:
@@ -185,7 +194,7 @@ class _Generator:
         elif kind_roll < 0.06:
             kind, level = "LLP", "limited"
         else:
-            kind, level = _weighted(rng, FULL_TYPES), "full"
+            kind, level = FULL_TYPE.pick(rng), "full"
         supervised = level != "pre_licensed" and rng.random() < 0.05
 
         telehealth = rng.random() < 0.85
@@ -212,7 +221,7 @@ class _Generator:
         ])
         approach = rng.choice(APPROACHES).format(modalities=_join([m.name for m in modalities]))
         slug_base = _ascii(f"{first}-{last}").lower().replace(" ", "-").replace("'", "")
-        status = _weighted(rng, {"active": 96, "paused": 2, "left": 2})
+        status = STATUS.pick(rng)
         row = (
             pid, f"{slug_base}-{pid}", first, last, f"{slug_base}.{pid}@example.com",
             f"(555) 01{pid % 100:02d}-{pid % 10000:04d}", _npi(pid), gender,
@@ -239,7 +248,7 @@ class _Generator:
 
         languages = [self.languages["English"]] if rng.random() < 0.97 else []
         if rng.random() < 0.18 or not languages:
-            extra = rng.choice([v for k, v in self.languages.items() if k != "English"])
+            extra = rng.choice(self.other_languages)
             languages.append(extra)
         participations = []
         if level == "full":
@@ -275,40 +284,55 @@ LICENSE_FIELDS = [License.provider, License.state, License.license_type, License
                   License.supervisor_license, License.expires_on]
 
 
+LINKS = [
+    (ProviderSpecialty, [ProviderSpecialty.provider, ProviderSpecialty.specialty]),
+    (ProviderModality, [ProviderModality.provider, ProviderModality.modality]),
+    (ProviderLanguage, [ProviderLanguage.provider, ProviderLanguage.language]),
+    (NetworkParticipation, [NetworkParticipation.provider, NetworkParticipation.payer,
+                            NetworkParticipation.via, NetworkParticipation.starts_on,
+                            NetworkParticipation.ends_on]),
+]
+LOADED = [(Provider, PROVIDER_FIELDS), (License, LICENSE_FIELDS), *LINKS]
+
+
 def seed(count, random_seed=2026, on=None, chunk=5000, progress=None):
-    """Replace the directory with `count` generated providers."""
+    """Replace the directory with `count` generated providers, in one transaction.
+
+    The rows go in with their tables' secondary indexes and the full-text trigger set
+    aside, which are built again from all the rows at once (see alma.directory.bulk).
+    """
     on = on or today()  # the app's day (UTC), so seeding and the listings agree
-    with db.atomic():
+    with db.atomic(), bulk.loading():
         _clear()
         _launch_demo_states(on)
-    generator = _Generator(random_seed, on)
-    for start in range(0, count, chunk):
-        batches = ([], [], [], [], [], [])
-        for pid in range(start + 1, min(start + chunk, count) + 1):
-            row, *links = generator.provider(pid)
-            batches[0].append(row)
-            for batch, items in zip(batches[1:], links):
-                batch.extend(items)
-        with db.atomic():
-            _bulk(Provider, PROVIDER_FIELDS, batches[0])
-            _bulk(License, LICENSE_FIELDS, batches[1])
-            _bulk(ProviderSpecialty, [ProviderSpecialty.provider, ProviderSpecialty.specialty],
-                  batches[2])
-            _bulk(ProviderModality, [ProviderModality.provider, ProviderModality.modality],
-                  batches[3])
-            _bulk(ProviderLanguage, [ProviderLanguage.provider, ProviderLanguage.language],
-                  batches[4])
-            _bulk(NetworkParticipation, [NetworkParticipation.provider,
-                                         NetworkParticipation.payer, NetworkParticipation.via,
-                                         NetworkParticipation.starts_on,
-                                         NetworkParticipation.ends_on], batches[5])
-        if progress and count > chunk:
-            progress(f"  {min(start + chunk, count):,} / {count:,} providers")
-    if is_postgres():
-        # Ids were given explicitly; move the sequence past them.
-        db.execute_sql("SELECT setval(pg_get_serial_sequence('provider', 'id'), "
-                       "(SELECT COALESCE(MAX(id), 1) FROM provider))")
-    service.reindex(on=on, gaps=False)  # nobody else writes while the demo is built
+        generator = _Generator(random_seed, on)
+        tables = [model._meta.table_name for model, _ in LOADED]
+        with (bulk.foreign_keys_dropped([*tables, "provider_fts"]),
+              bulk.search_text_deferred(), bulk.indexes_dropped(tables)):
+            writer = bulk.Writer(after=lambda cursor, ids: bulk.index_text(*ids, cursor))
+            try:
+                for start in range(0, count, chunk):
+                    last = min(start + chunk, count)
+                    batches = ([], [], [], [], [], [])
+                    for pid in range(start + 1, last + 1):
+                        row, *links = generator.provider(pid)
+                        batches[0].append(row)
+                        for batch, items in zip(batches[1:], links):
+                            batch.extend(items)
+                    writer.put([(model, fields, rows) for (model, fields), rows
+                                in zip(LOADED, batches)], key=(start + 1, last))
+                    if progress and count > chunk:
+                        progress(f"  {last:,} / {count:,} providers")
+            finally:
+                writer.close()
+        if is_postgres():
+            # Ids were given explicitly; move the sequence past them.
+            db.execute_sql("SELECT setval(pg_get_serial_sequence('provider', 'id'), "
+                           "(SELECT COALESCE(MAX(id), 1) FROM provider))")
+        # Every provider in one pass (nobody else writes meanwhile); the listing's
+        # search indexes are built after it, but the one its primary flag is found by.
+        with bulk.indexes_dropped(["listing"], keep={"listing_provider_id_state"}):
+            service.reindex(on=on, chunk=count + 1, gaps=False)
     # Fresh statistics for the planner; on PostgreSQL a VACUUM also builds the
     # visibility map that lets searches read covering indexes alone.
     if is_postgres() and not db.in_transaction():
