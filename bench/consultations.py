@@ -19,7 +19,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,22 +30,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measuring import free_port  # noqa: E402  (BENCH_PORTS)
+
 BIN = Path(sys.executable).parent
 DATABASE = "alma_reliability"
-
-
-def free_port():
-    """A free port of 127.0.0.1: the first free one in BENCH_PORTS ("8100-8199", for a
-    machine whose users share out port ranges), else any the system picks."""
-    first, _, last = os.environ.get("BENCH_PORTS", "0-0").partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise SystemExit(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def admin(sql, server):

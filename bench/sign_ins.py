@@ -24,7 +24,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import http_client  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measuring import free_port  # noqa: E402  (BENCH_PORTS)
+
 BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple"
 SEED = """
@@ -51,20 +53,6 @@ with app.app_context():
     for n in range({count}):
         User.create(email=f"member{{n}}@example.com", name=f"Member {{n}}", password_hash=hashed)
 """
-
-
-def free_port():
-    """A free port of 127.0.0.1: the first free one in BENCH_PORTS ("8100-8199", for a
-    machine whose users share out port ranges), else any the system picks."""
-    first, _, last = os.environ.get("BENCH_PORTS", "0-0").partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise SystemExit(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def export(ref, into):

@@ -43,6 +43,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measuring import free_port  # noqa: E402  (BENCH_PORTS)
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -50,20 +53,6 @@ RESULTS = ROOT / "bench" / "results"
 
 def log(message):
     print(message, flush=True)
-
-
-def free_port():
-    """A free port of 127.0.0.1: the first free one in BENCH_PORTS ("8100-8199", for a
-    machine whose users share out port ranges), else any the system picks."""
-    first, _, last = os.environ.get("BENCH_PORTS", "0-0").partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise SystemExit(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def production_env(database_url):
