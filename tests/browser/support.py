@@ -3,12 +3,15 @@ import contextlib
 import pathlib
 import threading
 
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from alma.db import db as database
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCREENS = HERE / "screens"
+# The password of the accounts the newer browser tests make.
+PASSWORD = "a long and memorable passphrase"
 
 
 def in_app(app, work):
@@ -28,6 +31,21 @@ def link_from(message, part):
     body = message.get_body(("plain",)).get_content()
     url = next(u for u in re.findall(r"https?://\S+", body) if part in u)
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def sign_in(page, email, password=PASSWORD):
+    """Sign in through the form, as a person does, and wait until signed in."""
+    page.goto("/sign-in")
+    page.get_by_label("Email", exact=True).first.fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("button", has_text="Sign out").first).to_be_attached()  # a phone: in the menu
+
+
+def fits(page):
+    """The page doesn't scroll sideways at its width."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def assert_accessible(page):

@@ -26,10 +26,10 @@ from alma.claims.models import Claim, Visit
 from alma.clock import today, utcnow
 from alma.program import clients
 from tests import factories
-from tests.browser.support import SCREENS, assert_accessible, in_app, link_from
+from tests.browser.support import (PASSWORD, SCREENS, assert_accessible, fits, in_app, link_from,
+                                   sign_in)
 from tests.program.helpers import approve_all, enrol
 
-PASSWORD = "a long and memorable passphrase"
 VIC = "vic.void@example.org"
 BEA = "bea.void@alma.example"
 PHONE = {"width": 360, "height": 800}
@@ -69,20 +69,6 @@ def a_client(app, provider, first, last, email):
             checks.check_for_program_client(program_client)
         return f"{first} {last} (UnitedHealthcare)", program_client.client_id
     return in_app(app, make)
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email", exact=True).first.fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("button", has_text="Sign out").first).to_be_attached()  # a phone: in the menu
-
-
-def fits(page):
-    """The page doesn't scroll sideways at its width."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def log(page, client, day, attendance, fee=None):

@@ -14,9 +14,8 @@ from alma.accounts.models import User
 from alma.consultations.models import WaitlistEntry
 from alma.network.models import ServiceState
 from tests import factories
-from tests.browser.support import SCREENS, assert_accessible, in_app
+from tests.browser.support import PASSWORD, SCREENS, assert_accessible, fits, in_app, sign_in
 
-PASSWORD = "a long and memorable passphrase"
 ADMIN = "ada.launch@alma.example"
 BILLING = "bill.launch@alma.example"
 # States the demo directory doesn't operate in, one for each width: (code, name, zip, city).
@@ -36,19 +35,6 @@ def team(app, live_server):
                                zip_code=zip_code, city=city)
             WaitlistEntry.create(email=f"waiting.{code.lower()}@example.org", state=code)
     in_app(app, make)  # the browser suite's clean-up deletes what this committed
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email", exact=True).first.fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("button", has_text="Sign out").first).to_be_attached()  # a phone: in the menu
-
-
-def fits(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def operating(app, code):
