@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 FLASK = str(Path(sys.executable).parent / "flask")
 
 
+def hears_ctrl_c():
+    """In the child, before exec: Ctrl-C as a terminal's default, even when this suite was
+    started as a background job that ignores it (the shell's rule for `cmd &` without job
+    control), which the child would inherit and then never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -30,7 +37,8 @@ def test_development_logs_each_request_once(tmp_path):
                DATABASE_URL=f"sqlite:///{tmp_path}/dev.db")
     server = subprocess.Popen([FLASK, "--app", "app", "run", "--host", "127.0.0.1",
                                "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=hears_ctrl_c)
     try:
         for _ in range(600):  # until it listens; the limit only guards against a hang
             try:
@@ -57,7 +65,8 @@ def test_make_run_stops_cleanly_on_ctrl_c(tmp_path):
     # -o: the recipe under test, not the installation the suite already has.
     run = subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.runtime", "run"],
                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                           preexec_fn=hears_ctrl_c)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True)
     reader.start()

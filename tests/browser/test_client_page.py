@@ -12,6 +12,19 @@ def no_sideways_scroll(page):
     assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"
 
 
+def send_request(page, name, email):
+    """Fill the consultation request form, self-pay in California, and send it."""
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("State where you live").select_option("CA")
+    page.get_by_label("How you'll pay").select_option("self-pay")
+    page.get_by_label("What would you like help with?").fill("Sleep, mostly.")
+    page.get_by_label("Telehealth").check()
+    page.get_by_label("When are you usually free?").fill("Evenings")
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Send my request").click()
+
+
 def test_a_used_link_offers_a_new_one_that_opens_the_clients_page(
         no_js_page, new_context, deliver_all, mailbox, page_problems):
     page_problems.allow(r"/requests/link/.*status of 410", "a used link is gone, on purpose")
@@ -20,15 +33,7 @@ def test_a_used_link_offers_a_new_one_that_opens_the_clients_page(
     page.locator("ol.results h3 a").first.click()
     therapist = page.get_by_role("heading", level=1).inner_text()
     page.get_by_role("link", name="Request a consultation").click()
-    page.get_by_label("Your name").fill("Sam Client")
-    page.get_by_label("Email", exact=True).fill(CLIENT)
-    page.get_by_label("State where you live").select_option("CA")
-    page.get_by_label("How you'll pay").select_option("self-pay")
-    page.get_by_label("What would you like help with?").fill("Sleep, mostly.")
-    page.get_by_label("Telehealth").check()
-    page.get_by_label("When are you usually free?").fill("Evenings")
-    page.get_by_label("I agree").check()
-    page.get_by_role("button", name="Send my request").click()
+    send_request(page, "Sam Client", CLIENT)
     expect(page.get_by_role("heading", level=1)).to_contain_text("on its way")
     (received,) = [m for m in deliver_all().messages if m["To"] == CLIENT]
     link = link_from(received, "/requests/link/")
@@ -104,15 +109,7 @@ def test_a_long_email_address_wraps_on_a_phone(phone_page, deliver_all):
     page.goto("/providers?state=CA")
     page.locator("ol.results h3 a").first.click()
     page.get_by_role("link", name="Request a consultation").first.click()
-    page.get_by_label("Your name").fill("Alexandra Rivera")
-    page.get_by_label("Email", exact=True).fill(long_email)
-    page.get_by_label("State where you live").select_option("CA")
-    page.get_by_label("How you'll pay").select_option("self-pay")
-    page.get_by_label("What would you like help with?").fill("Sleep, mostly.")
-    page.get_by_label("Telehealth").check()
-    page.get_by_label("When are you usually free?").fill("Evenings")
-    page.get_by_label("I agree").check()
-    page.get_by_role("button", name="Send my request").click()
+    send_request(page, "Alexandra Rivera", long_email)
     (received,) = [m for m in deliver_all().messages if m["To"] == long_email]
     page.goto(link_from(received, "/requests/link/"))
     page.get_by_role("button", name="See my request").click()
