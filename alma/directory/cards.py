@@ -97,17 +97,17 @@ def card(result, cost=None, benefit=None, priced=None):
 def render(results, costs, benefit, priced):
     """The cards of one page of results, as markup."""
     macro = get_template_attribute("directory/_cards.html", "card")
-    if current_app.jinja_env.auto_reload:  # development: an edited template shows at once
-        return Markup("".join(macro(card(r, costs.get(r.provider.id), benefit, priced))
-                              for r in results))
+    keep = not current_app.jinja_env.auto_reload  # development: an edited template shows at once
     html = []
     for result in results:
         key = card(result, costs.get(result.provider.id), benefit, priced)
-        markup = _kept.get(key)
+        markup = _kept.get(key) if keep else None
         if markup is None:
-            if len(_kept) >= KEPT:
-                _kept.clear()
-            markup = _kept[key] = str(macro(key))
+            markup = str(macro(key))
+            if keep:
+                if len(_kept) >= KEPT:
+                    _kept.clear()
+                _kept[key] = markup
         html.append(markup)
     return Markup("".join(html))
 
