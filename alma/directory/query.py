@@ -12,6 +12,7 @@ It narrows the listings; it does not reorder them. Words come from
 criteria.parse as \\w+ tokens, so nothing a person types reaches the query
 syntax.
 """
+import time
 from dataclasses import dataclass, field
 
 from alma import geo
@@ -34,6 +35,7 @@ class Statement:
     where: list = field(default_factory=list)
     params: list = field(default_factory=list)
     order: list = field(default_factory=list)
+    listing: tuple = ()  # which of a provider's listings: a condition and its parameter
 
     def add(self, clause, *params):
         self.where.append(clause)
@@ -52,16 +54,33 @@ def _fts_expression(words, postgres):
     return " ".join(f'"{w}"' for w in words)
 
 
-# Measured on 100,000 providers: testing one listing's document costs 15-30 µs,
-# collecting 20,000 matches about 3 ms, looking up one match's listing ~1 µs.
+# Measured on 250,000 providers (one FTS segment): testing one listing's document
+# costs 10-25 µs, collecting matches about 0.1 µs each, looking up one match's
+# listing ~1 µs.
 COMMON_MATCHES = 1000   # a word matching more providers than this is "common"
-FEW_LISTINGS = 60       # few enough listings to test one by one
+# Testing a listing's document costs about as much as collecting this many matches:
+# a common word's set is collected only when there are more listings than
+# matches / TEST_COST to test one by one.
+TEST_COST = 150
+# How many providers a word matches changes slowly and only steers the plan, never
+# the results: each process keeps the counts it has made for a while.
+MATCH_COUNTS_KEPT = 2000
+MATCH_COUNTS_SECONDS = 600
+_match_counts = {}
 
 
-def _matches_more_than(expression, limit):
-    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM provider_fts WHERE provider_fts MATCH "
-           f"{db.param} LIMIT {limit + 1}) AS matches")
-    return db.execute_sql(sql, [expression]).fetchone()[0] > limit
+def _matches(expression):
+    """How many providers match, as counted at most MATCH_COUNTS_SECONDS ago."""
+    now = time.monotonic()
+    kept = _match_counts.get(expression)
+    if kept is not None and now - kept[1] < MATCH_COUNTS_SECONDS:
+        return kept[0]
+    found = db.execute_sql(f"SELECT COUNT(*) FROM provider_fts WHERE provider_fts MATCH "
+                           f"{db.param}", [expression]).fetchone()[0]
+    if len(_match_counts) >= MATCH_COUNTS_KEPT:
+        _match_counts.clear()
+    _match_counts[expression] = (found, now)
+    return found
 
 
 def _text_filter(s, words):
@@ -79,15 +98,18 @@ def _text_filter(s, words):
         return
     # SQLite can't tell a rare name from a common word, so we look:
     # - a rare word: look up the listing of each match;
-    # - a common word and few listings otherwise (a zip code, say): test each
-    #   listing's document, which FTS5 does by seeking to its rowid;
-    # - a common word and many listings: collect the matches once and test
+    # - a common word and fewer listings otherwise than its matches / TEST_COST (a
+    #   zip code, say): test each listing's document, which FTS5 does by seeking
+    #   to its rowid;
+    # - a common word and more listings: collect the matches once and test
     #   each listing against that set (the unary + keeps SQLite from driving
     #   the search from the matches).
-    if not _matches_more_than(expression, COMMON_MATCHES):
+    matches = _matches(expression)
+    few = int(matches / TEST_COST)
+    if matches <= COMMON_MATCHES:
         s.add(f"l.provider_id IN (SELECT rowid FROM provider_fts WHERE provider_fts MATCH "
               f"{mark})", expression)
-    elif count(s, FEW_LISTINGS) <= FEW_LISTINGS:
+    elif count(s, few) <= few:
         s.add(f"EXISTS (SELECT 1 FROM provider_fts WHERE provider_fts MATCH {mark} "
               "AND provider_fts.rowid = l.provider_id)", expression)
     else:
@@ -101,9 +123,10 @@ def build(criteria, on):
     s = Statement()
     s.add(f"l.license_expires_on >= {mark}", on.isoformat())
     if criteria.state is not None:
-        s.add(f"l.state = {mark}", criteria.state.code)
+        s.listing = (f"l.state = {mark}", criteria.state.code)
     else:
-        s.add(f"l.is_primary = {mark}", True)
+        s.listing = (f"l.is_primary = {mark}", True)
+    s.add(*s.listing)
     if criteria.accepting_only:
         s.add(f"l.accepting = {mark}", True)
     if criteria.payer is not None:
@@ -176,31 +199,37 @@ def count(s, cap):
     return db.execute_sql(sql, s.params).fetchone()[0]
 
 
-def page(s, limit, offset):
-    """One page of matching providers, with what their cards show.
+def ids(s, cap):
+    """The ids of the first cap + 1 matching providers, best first: the page is a
+    slice of them and their number is the count, from one pass over the listings."""
+    sql = (f"SELECT l.provider_id FROM listing l WHERE {' AND '.join(s.where)} "
+           f"ORDER BY {', '.join(s.order)} LIMIT {int(cap) + 1}")
+    return [row[0] for row in db.execute_sql(sql, s.params).fetchall()]
+
+
+def cards(s, provider_ids):
+    """The providers of one page, in the order of provider_ids, with what their cards show.
 
     Each Provider carries extra attributes: listing_latitude/longitude,
     payer_bits, specialty_bits, credentials (licence types, comma-joined),
-    photo_digest (None: no photo) and words (the start of their bio).
+    photo_digest (None: no photo) and words (the start of their bio), from
+    the listing the search matched (s.listing: at most one a provider).
     """
-    if is_postgres():
-        tables = "listing l JOIN provider p ON p.id = l.provider_id"
-    else:
-        # CROSS JOIN makes SQLite loop over listings first, where the filters are.
-        tables = "listing l CROSS JOIN provider p ON p.id = l.provider_id"
+    if not provider_ids:
+        return []
+    marks = ", ".join([db.param] * len(provider_ids))
     columns = ", ".join(f"p.{f.column_name}" for f in CARD_FIELDS)
     sql = (f"SELECT {columns}, l.latitude, l.longitude, l.payer_bits, l.specialty_bits, "
-           f"l.credentials, l.photo_digest, SUBSTR(p.bio, 1, {WORDS_CHARS}) FROM {tables} "
-           f"WHERE {' AND '.join(s.where)} ORDER BY {', '.join(s.order)} "
-           f"LIMIT {int(limit)} OFFSET {int(offset)}")
-    params = s.params
-    providers = []
-    for row in db.execute_sql(sql, params).fetchall():
+           f"l.credentials, l.photo_digest, SUBSTR(p.bio, 1, {WORDS_CHARS}) "
+           f"FROM listing l JOIN provider p ON p.id = l.provider_id "
+           f"WHERE l.provider_id IN ({marks}) AND {s.listing[0]}")
+    found = {}
+    for row in db.execute_sql(sql, list(provider_ids) + [s.listing[1]]).fetchall():
         values = {f.name: f.python_value(v) for f, v in zip(CARD_FIELDS, row)}
         provider = Provider(**values)
         (provider.listing_latitude, provider.listing_longitude, provider.payer_bits,
          provider.specialty_bits, credentials_text, provider.photo_digest,
          provider.words) = row[len(CARD_FIELDS):]
         provider.credentials = sorted(credentials_text.split(",")) if credentials_text else []
-        providers.append(provider)
-    return providers
+        found[provider.id] = provider
+    return [found[i] for i in provider_ids if i in found]

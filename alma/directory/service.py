@@ -252,27 +252,23 @@ def search(criteria, page_size=10, cap=500, on=None):
         return SearchResults([], 0, False, 1, 1, page_size, notices)
 
     statement = query.build(criteria, on)
-    page = min(criteria.page, math.ceil(cap / page_size))
-    providers = query.page(statement, page_size, (page - 1) * page_size)
-    if page == 1 and len(providers) < page_size:
-        total = len(providers)  # all of them are here: no need to count
-    else:
-        total = query.count(statement, cap)
-    capped = total > cap
-    total = min(total, cap)
+    found = query.ids(statement, cap)
+    capped = len(found) > cap
+    total = min(len(found), cap)
     pages = max(1, math.ceil(total / page_size))
+    # Past the last page: the last page, saying so; nothing found: no page to move to.
+    page = min(criteria.page, pages if total else math.ceil(cap / page_size))
     if criteria.page > pages and total:
         notices.append("There is only one page of results, so here it is." if pages == 1 else
                        f"There are only {pages} pages of results, so here is the last one.")
-        if page != pages:
-            page = pages
-            providers = query.page(statement, page_size, (page - 1) * page_size)
+    start = (page - 1) * page_size
+    providers = query.cards(statement, found[start:start + page_size])
     return SearchResults(describe(providers, criteria, on), total, capped, page, pages,
                          page_size, notices)
 
 
 def describe(providers, criteria, on):
-    """What each result card shows, from the providers of one page (see query.page)."""
+    """What each result card shows, from the providers of one page (see query.cards)."""
     words = vocab.current()
     results = []
     for provider in providers:

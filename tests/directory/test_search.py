@@ -5,6 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from alma.clock import today
+from alma.db import is_postgres
 from alma.directory import criteria, query, service
 from alma.network import vocab
 from alma.network.models import License, NetworkParticipation
@@ -170,19 +171,30 @@ def test_it_shows_no_one_in_a_state_the_network_does_not_serve(network):
     assert service.search(parsed).results == []
 
 
-@pytest.mark.parametrize("common,few", [(5000, 300), (0, 300), (0, 0)],
-                         ids=["rare-word", "common-word-few-listings", "common-word-many-listings"])
-def test_it_finds_the_same_however_sqlite_plans_the_words(network, monkeypatch, common, few):
+@pytest.mark.parametrize("common,cost,plan", [
+    (5000, 1, "AND l.provider_id IN (SELECT rowid"),
+    (-1, 0.001, "EXISTS (SELECT 1 FROM provider_fts"),
+    (-1, 10**9, "+l.provider_id IN (SELECT rowid"),
+], ids=["rare-word", "common-word-few-listings", "common-word-many-listings"])
+def test_it_finds_the_same_however_sqlite_plans_the_words(network, monkeypatch, common, cost,
+                                                           plan):
     # SQLite runs full text three ways (see query._text_filter); each must
     # return the same providers.
     grief = factories.provider(bio="Grief work, and grief groups.", specialties=("anxiety",))
     factories.provider(bio="Couples only.", specialties=("anxiety",))
     factories.provider(bio="Grief too.", accepting=False)
     monkeypatch.setattr(query, "COMMON_MATCHES", common)
-    monkeypatch.setattr(query, "FEW_LISTINGS", few)
+    monkeypatch.setattr(query, "TEST_COST", cost)
+    monkeypatch.setattr(query, "_match_counts", {})
+    plans = []
+    monkeypatch.setattr(query, "ids", lambda s, cap, ids=query.ids: (
+        plans.append(" AND ".join(s.where)), ids(s, cap))[1])
     assert found(q="grief", specialty="anxiety") == [grief.id]
     assert found(q="group grief") == [grief.id]
     assert found(q="grief couples") == []
+    if not is_postgres():
+        # (the third matches nothing, so any plan is cheap and none is asked for)
+        assert all(plan in where for where in plans[:2]), plans
 
 
 def test_it_shows_only_credentials_the_provider_may_practise_under(network):
