@@ -1,4 +1,4 @@
-"""Result cards, rendered once for what they show.
+"""Result cards and the search form's fields, rendered once for what they show.
 
 A search page is twenty cards, and rendering them was most of its time (the
 macros, the escaping). A card is a pure function of a few values, so those
@@ -6,17 +6,24 @@ values are gathered first, into a `Card` (a named tuple: hashable, and the only
 thing the card macro is given), and the markup of each distinct `Card` is kept
 for a while. A provider who changes their listing, a new day ("confirmed 3 days
 ago"), another distance or another visitor's benefit check is another `Card`,
-so a kept card is never out of date: what it would show is its key.
+so a kept card is never out of date: what it would show is its key. The filter
+form is kept the same way, by the query string as typed and its problems.
 """
 from typing import NamedTuple
 
-from flask import current_app, get_template_attribute, request
+from flask import get_template_attribute, render_template, request
 from markupsafe import Markup
+
+from alma.directory.kept import keep
 
 # Cards kept per process: about 1.5 KB each, so a few MB; enough for the searches people
 # repeat (a state and a payer), while a rarely seen card just renders again.
 KEPT = 3000
 _kept = {}
+# Filter forms: a few KB each, one per distinct query string.
+KEPT_FILTERS = 500
+_kept_filters = {}
+_kept_filters_choices = [None]
 
 
 class Payer(NamedTuple):
@@ -97,21 +104,27 @@ def card(result, cost=None, benefit=None, priced=None):
 def render(results, costs, benefit, priced):
     """The cards of one page of results, as markup."""
     macro = get_template_attribute("directory/_cards.html", "card")
-    keep = not current_app.jinja_env.auto_reload  # development: an edited template shows at once
     html = []
     for result in results:
         key = card(result, costs.get(result.provider.id), benefit, priced)
-        markup = _kept.get(key) if keep else None
-        if markup is None:
-            markup = str(macro(key))
-            if keep:
-                if len(_kept) >= KEPT:
-                    _kept.clear()
-                _kept[key] = markup
-        html.append(markup)
+        html.append(keep(_kept, KEPT, key, lambda: str(macro(key))))
     return Markup("".join(html))
 
 
+def filters(criteria, choices):
+    """The search form's fields, as markup: what they show is the query string as
+    typed, its problems and the options in choices (built once per vocabulary, so
+    another choices object is another vocabulary: the kept forms are dropped)."""
+    if _kept_filters_choices[0] is not choices:
+        _kept_filters.clear()
+        _kept_filters_choices[0] = choices
+    key = (tuple(criteria.raw.items()), tuple(sorted(criteria.problems.items())),
+           request.script_root)
+    return Markup(keep(_kept_filters, KEPT_FILTERS, key, lambda: render_template(
+        "directory/_filters.html", criteria=criteria, choices=choices)))
+
+
 def forget():
-    """Drop every kept card (tests that change a template or a URL rule)."""
+    """Drop every kept card and form (tests that change a template or a URL rule)."""
     _kept.clear()
+    _kept_filters.clear()

@@ -38,9 +38,11 @@ def search():
     found = service.search(criteria, page_size=current_app.config["DIRECTORY_PAGE_SIZE"],
                            cap=current_app.config["DIRECTORY_RESULT_CAP"])
     costs = costs_for(check, [r.provider.id for r in found.results]) if priced else {}
+    choices = search_criteria.choices(words)
     return page_or_partial("directory/search.html", "directory/_results.html",
-                           criteria=criteria, found=found,
-                           choices=search_criteria.choices(words), benefit=check,
+                           criteria=criteria, found=found, choices=choices,
+                           filters=lambda: cards.filters(criteria, choices),
+                           benefit=check,
                            priced=priced, accuracy=accuracy() if costs else None,
                            cards=cards.render(found.results, costs, check, priced))
 

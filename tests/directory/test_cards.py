@@ -3,10 +3,12 @@ import datetime
 
 import pytest
 import time_machine
-from flask import get_template_attribute
+from flask import get_template_attribute, render_template, request
 
 from alma.clock import utcnow
-from alma.directory import cards, service
+from alma.directory import cards, criteria, service
+from alma.network import vocab
+from alma.network.models import Payer
 from tests import factories
 from tests.benefits.test_pages import check_form, post
 from tests.directory.test_your_cost import cards as shown
@@ -61,3 +63,33 @@ def test_cards_kept_are_bounded(app, client, listed, monkeypatch):
     client.get("/providers?state=CA")
     client.get("/providers?state=CA&zip=94110&radius=25")  # another distance: another card
     assert len(cards._kept) == 1
+
+
+def test_a_kept_filter_form_shows_what_was_typed_and_its_problems(client, listed):
+    page = text(client.get("/providers?state=CA&q=grief"))
+    assert 'value="grief"' in page
+    assert 'value="grief"' in text(client.get("/providers?state=CA&q=grief"))  # kept
+    page = text(client.get("/providers?state=CA&q=%3Cb%3E"))
+    assert 'value="&lt;b&gt;"' in page and 'value="grief"' not in page
+    page = text(client.get("/providers?state=CA&zip=9"))
+    assert 'id="zip-error"' in page and 'value="9"' in page
+    assert 'id="zip-error"' not in text(client.get("/providers?state=CA"))
+
+
+def test_a_kept_filter_form_follows_the_vocabulary(client, listed):
+    assert "Acme Mutual" not in text(client.get("/providers?state=CA"))
+    Payer.create(slug="acme-mutual", name="Acme Mutual")
+    vocab.forget()
+    assert ">Acme Mutual</option>" in text(client.get("/providers?state=CA"))
+
+
+def test_a_kept_filter_form_is_the_form_rendered_anew(app, client, listed):
+    client.get("/providers?state=CA&q=grief&zip=9")
+    kept = dict(cards._kept_filters)
+    assert len(kept) == 1, "the search kept no filter form"
+    (markup,) = kept.values()
+    with app.test_request_context("/providers?state=CA&q=grief&zip=9"):
+        words = vocab.current()
+        parsed = criteria.parse(request.args, words)
+        assert render_template("directory/_filters.html", criteria=parsed,
+                               choices=criteria.choices(words)) == markup
