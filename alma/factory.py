@@ -24,7 +24,7 @@ from alma.consultations.inbox import bp as inbox_bp
 from alma.consultations.views import bp as consultations_bp
 from alma.demo.views import bp as demo_bp
 from alma.directory.views import bp as directory_bp
-from alma.extensions import csrf, htmx, limiter
+from alma.extensions import csrf, htmx, init_limiter
 from alma.mail.views import bp as dev_mail_bp
 from alma.matching.views import bp as matching_bp
 from alma.membership.views import bp as membership_bp
@@ -61,7 +61,7 @@ def create_app(config=None):
     csrf.init_app(app)
     htmx.init_app(app)
     inputs.init_app(app)  # after htmx, which sets its own request class
-    limiter.init_app(app)
+    init_limiter(app)
     security.init_app(app)
     assets.init_app(app, instance_path)
     errors.init_app(app)

@@ -165,3 +165,14 @@ def test_two_gunicorn_workers_allow_what_the_limit_says(scratch_database, redis_
         for pattern in (f"*/{address}/*", f"*/email:{email}/*"):
             for key in store.scan_iter(match=pattern):
                 store.delete(key)
+
+
+def test_limits_are_checked_by_the_views_that_declare_them_only(limited_app, monkeypatch):
+    app = limited_app("memory://")
+    # The limiter's own before-request check serves only default, application and
+    # blueprint limits; there are none, so it is off (a sixth of a trivial request).
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    monkeypatch.setattr(type(limiter.limit_manager), "default_limits",
+                        property(lambda manager: ["1 per second"]))
+    with pytest.raises(RuntimeError, match="before-request check"):
+        limited_app("memory://")

@@ -226,7 +226,8 @@ def cards(s, provider_ids):
     found = {}
     for row in db.execute_sql(sql, list(provider_ids) + [s.listing[1]]).fetchall():
         values = {f.name: f.python_value(v) for f, v in zip(CARD_FIELDS, row)}
-        provider = Provider(**values)
+        provider = Provider(__no_default__=True, **values)  # (its other fields' defaults
+        # cost more than the card's own: a card reads only these)
         (provider.listing_latitude, provider.listing_longitude, provider.payer_bits,
          provider.specialty_bits, credentials_text, provider.photo_digest,
          provider.words) = row[len(CARD_FIELDS):]

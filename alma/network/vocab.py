@@ -11,6 +11,7 @@ from typing import NamedTuple
 from alma.network.models import Language, Modality, Payer, ServiceState, Specialty
 
 TTL_SECONDS = 60
+NAMED_KEPT = 5000
 _lock = threading.Lock()
 _cached = {"at": 0.0, "value": None}
 
@@ -25,14 +26,23 @@ class Vocabulary(NamedTuple):
     specialties_by_id: dict
     modalities_by_id: dict
     languages_by_id: dict
+    # (bits, which table) -> names: a few hundred distinct sets, each asked for on
+    # every card that shows it.
+    named: dict
 
     def operating_states(self):
         return {code: s for code, s in self.states.items() if s.operating}
 
-    @staticmethod
-    def names(bits, by_id):
-        """The names of the ids set in a bit set, alphabetically."""
-        return sorted(row.name for row_id, row in by_id.items() if bits >> row_id & 1)
+    def names(self, bits, by_id):
+        """The names of the ids set in a bit set, alphabetically (a new list each time)."""
+        key = (bits, id(by_id))  # by_id is one of this vocabulary's tables, alive with it
+        found = self.named.get(key)
+        if found is None:
+            if len(self.named) >= NAMED_KEPT:
+                self.named.clear()
+            found = self.named[key] = tuple(sorted(
+                row.name for row_id, row in by_id.items() if bits >> row_id & 1))
+        return list(found)
 
 
 def _load():
@@ -53,6 +63,7 @@ def _load():
         specialties_by_id={s.id: s for s in specialties.values()},
         modalities_by_id={m.id: m for m in modalities.values()},
         languages_by_id={lang.id: lang for lang in languages.values()},
+        named={},
     )
 
 
