@@ -44,3 +44,15 @@ def test_a_web_process_never_imports_the_packaged_table_or_the_http_client():
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_zip_code_looked_up_is_kept_and_the_kept_are_bounded(app_ctx, monkeypatch):
+    monkeypatch.setattr(geo, "_looked_up", {})
+    monkeypatch.setattr(geo, "ZIPS_KEPT", 2)
+    asked = []
+    select = geo.ZipCode.select
+    monkeypatch.setattr(geo.ZipCode, "select", lambda *a: asked.append(a) or select(*a))
+    first = geo.lookup_zip("10001")
+    assert geo.lookup_zip("10001") == first and len(asked) == 1  # kept: no second query
+    geo.lookup_zip("00000"), geo.lookup_zip("94110")
+    assert len(geo._looked_up) <= 2 and geo.lookup_zip("00000") is None
