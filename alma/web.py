@@ -19,7 +19,9 @@ def page_or_partial(page, partial, **context):
     is_partial = wants_partial()
     response = make_response(render_template(partial if is_partial else page,
                                              partial=is_partial, **context))
-    response.vary.add("HX-Request")
+    # Every header wants_partial reads: a cache (the browser's, a proxy) must not
+    # answer one rendering with the other.
+    response.vary.update(["HX-Request", "HX-Boosted", "HX-History-Restore-Request"])
     return response
 
 

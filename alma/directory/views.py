@@ -1,7 +1,8 @@
 """The public directory: search and profiles."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, make_response, render_template,
+                   request, url_for)
 
 from alma.accounts import links
 from alma.benefits import checks as benefit_checks
@@ -39,12 +40,12 @@ def search():
                            cap=current_app.config["DIRECTORY_RESULT_CAP"])
     costs = costs_for(check, [r.provider.id for r in found.results]) if priced else {}
     choices = search_criteria.choices(words)
-    return page_or_partial("directory/search.html", "directory/_results.html",
+    return _shared(page_or_partial("directory/search.html", "directory/_results.html",
                            criteria=criteria, found=found, choices=choices,
                            filters=lambda: cards.filters(criteria, choices),
                            benefit=check,
                            priced=priced, accuracy=accuracy() if costs else None,
-                           cards=cards.render(found.results, costs, check, priced))
+                           cards=cards.render(found.results, costs, check, priced)))
 
 
 @bp.get("/providers/<slug>")
@@ -52,11 +53,26 @@ def profile(slug):
     found = service.listed_provider_or_404(slug)
     check = benefit_checks.for_this_browser()
     costs = costs_for(check, [found.provider.id]) if check is not None else {}
-    return render_template("directory/profile.html", profile=found, vocab=vocab.current(),
-                           back=_search_we_came_from(), benefit=check,
-                           priced=estimate(check) if check is not None else None,
-                           cost=costs.get(found.provider.id),
-                           accuracy=accuracy() if costs else None)
+    return _shared(make_response(render_template(
+        "directory/profile.html", profile=found, vocab=vocab.current(),
+        back=_search_we_came_from(), benefit=check,
+        priced=estimate(check) if check is not None else None,
+        cost=costs.get(found.provider.id), accuracy=accuracy() if costs else None)))
+
+
+# A directory page is the same for every visitor without a cookie (no session, no benefit
+# check): a proxy or CDN in front may answer repeats for a minute, and a browser asking
+# again with the page's ETag is told it has not changed (304, no body). A browser itself
+# asks every time (max-age=0): a visitor reloading sees a listing's change at once.
+SHARED_SECONDS = 60
+
+
+def _shared(response):
+    if request.cookies or response.status_code != 200 or "Set-Cookie" in response.headers:
+        return response
+    response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={SHARED_SECONDS}"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 YEAR = 365 * 24 * 3600

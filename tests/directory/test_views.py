@@ -187,3 +187,26 @@ def test_a_first_visit_to_the_directory_is_under_60_kb_of_html_and_css(client, d
     sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', text(page))
     css = sum(len(client.get(href).data) for href in sheets)
     assert sheets and len(page.data) + css < 60 * 1024, (len(page.data), css)
+
+
+@pytest.mark.parametrize("path", ["/providers?state=CA", "/providers/rosa-delgado"])
+def test_a_page_any_visitor_would_see_may_be_kept_by_a_proxy_and_revalidated(app, listed,
+                                                                              path):
+    path = path.replace("rosa-delgado", listed.slug)
+    anonymous = app.test_client(use_cookies=False)
+    first = anonymous.get(path)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "public, max-age=0, s-maxage=60"
+    assert "Cookie" in first.headers["Vary"] and "Set-Cookie" not in first.headers
+    again = anonymous.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    if "?" in path:  # htmx's partial is another rendering of the same URL: another ETag
+        partial = anonymous.get(path, headers=HTMX)
+        assert partial.status_code == 200 and partial.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_page_for_a_visitor_with_a_session_is_never_shared(client, listed):
+    with client.session_transaction() as session:  # a visitor whose browser has a session
+        session["benefit_check"] = "none"
+    response = client.get("/providers?state=CA")
+    assert response.status_code == 200 and "public" not in response.headers.get(
+        "Cache-Control", "") and "ETag" not in response.headers
