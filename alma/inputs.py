@@ -18,6 +18,7 @@ import datetime
 import decimal
 import re
 import unicodedata
+import uuid
 
 from flask import Request, request
 from flask_wtf import FlaskForm
@@ -56,6 +57,16 @@ def one_line(text):
     if not isinstance(text, str):
         return text
     return _SPACES.sub(" ", clean(text).replace("\t", " ")).strip()
+
+
+# A form's one-time key, made by the page it is on: a form sent twice makes one record.
+ONE_TIME_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def one_time_key(sent):
+    """The key a form came back with if the page made it, else a fresh one: a forged key
+    (5,000 characters overflowed its column on PostgreSQL, a 500) is never stored."""
+    return sent if isinstance(sent, str) and ONE_TIME_KEY.fullmatch(sent) else uuid.uuid4().hex
 
 
 def _is_secret(key):

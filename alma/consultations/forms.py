@@ -1,5 +1,4 @@
 """The consultation request form, and the provider's answer."""
-import uuid
 
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TelField, TextAreaField)
@@ -9,7 +8,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from alma.accounts.forms import strip
 from alma.consultations.models import DECLINE_REASONS, FORMATS, PROVIDER_DECLINE_REASONS
 from alma.directory.criteria import SELF_PAY
-from alma.inputs import Form
+from alma.inputs import Form, one_time_key
 
 NOT_SERVED = " (not yet served: join the waitlist)"
 
@@ -61,8 +60,7 @@ class RequestForm(ContactForm):
         self.payment.choices = [SelectChoice("", "Choose…")] + [
             SelectChoice(slug, payer.name) for slug, payer in vocabulary.payers.items()] \
             + [SelectChoice(SELF_PAY, "I'll pay myself")]
-        if not self.submission_key.data:
-            self.submission_key.data = uuid.uuid4().hex
+        self.submission_key.data = one_time_key(self.submission_key.data)
 
 
 class DeclineForm(Form):

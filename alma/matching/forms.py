@@ -1,5 +1,4 @@
 """The public "get matched" form, and the matching team's forms."""
-import uuid
 
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField)
@@ -10,7 +9,7 @@ from alma.accounts.forms import strip
 from alma.consultations.forms import ContactForm, state_choices
 from alma.consultations.models import FORMATS
 from alma.directory.criteria import SELF_PAY
-from alma.inputs import Form
+from alma.inputs import Form, one_time_key
 from alma.network.models import GENDERS
 
 
@@ -57,8 +56,7 @@ class MatchForm(ContactForm):
                                                              vocabulary.languages.items()))
         self.modality.choices = _choices("No preference", ((slug, row.name) for slug, row in
                                                            vocabulary.modalities.items()))
-        if not self.submission_key.data:
-            self.submission_key.data = uuid.uuid4().hex
+        self.submission_key.data = one_time_key(self.submission_key.data)
 
 
 class MatchWaitlistForm(Form):

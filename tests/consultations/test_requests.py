@@ -215,3 +215,11 @@ def test_a_new_submission_never_renames_an_existing_client(client, maya):
     submit(client, other, name="Someone Else", phone="(555) 999-0000")
     (only,) = Client.select()
     assert (only.name, only.phone) == ("Jamie Rivera", "(555) 010-2233")
+
+
+@pytest.mark.parametrize("key", ["k" * 5000, "\x00", "١٢٣", " "])
+def test_a_forged_one_time_key_is_replaced_not_stored(client, maya, key):
+    response, _ = submit(client, maya, submission_key=key)
+    assert response.status_code == 303
+    (made,) = ConsultationRequest.select()
+    assert len(made.submission_key) == 32 and made.submission_key.isalnum()

@@ -271,3 +271,11 @@ def test_the_dashboard_shows_the_queue_but_failed_emails_only_to_admins(app, cli
     assert "<svg" in body
     # Failed emails name clients: for admins only (tests/team/test_permissions.py).
     assert "550 no such mailbox" not in body
+
+
+@pytest.mark.parametrize("key", ["k" * 5000, "\x00", "١٢٣", " "])
+def test_a_forged_one_time_key_is_replaced_not_stored(app, network, key):
+    response, _ = ask(app.test_client(), submission_key=key)
+    assert response.status_code == 303
+    (made,) = MatchRequest.select()
+    assert len(made.submission_key) == 32 and made.submission_key.isalnum()
