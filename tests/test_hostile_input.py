@@ -11,6 +11,7 @@ Each request runs in a savepoint that is rolled back, so every one meets the sam
 """
 import datetime
 import re
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -164,3 +165,14 @@ def test_no_hostile_input_anywhere_is_a_server_error(app, world, who):
         app.config["WTF_CSRF_ENABLED"] = True
     assert sent > 1000
     assert not failures, "\n".join(failures[:40])
+
+
+def test_digit_patterns_take_ascii_digits_only():
+    # \d matches every script's digits ("١٢٣٤٥"): a zip code, an NPI or a claim's field
+    # would take them. Patterns in the app spell out [0-9].
+    root = Path(__file__).resolve().parent.parent / "alma"
+    found = [f"{path.relative_to(root)}:{number}"
+             for path in sorted(root.rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1)
+             if "\\d" in line]
+    assert found == []

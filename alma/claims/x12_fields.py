@@ -24,13 +24,13 @@ CLAIM_FILING_CODES = {
     "VA": "Veterans Affairs plan", "WC": "Workers' compensation", "ZZ": "Mutually defined",
 }
 
-_CPT = re.compile(r"^(\d{4}[0-9FTU]|[A-V]\d{4})$")  # CPT (incl. category II/III, PLA) or HCPCS II
+_CPT = re.compile(r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$")  # CPT (incl. category II/III, PLA) or HCPCS II
 _MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")  # without the dot
 _TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 _STATE = re.compile(r"^[A-Z]{2}$")
-_ZIP = re.compile(r"^(\d{5}|\d{9})$")
-_POS = re.compile(r"^\d{2}$")
+_ZIP = re.compile(r"^([0-9]{5}|[0-9]{9})$")
+_POS = re.compile(r"^[0-9]{2}$")
 _ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]*$")
 
 
@@ -64,7 +64,7 @@ def identifier(data, name, max_length, min_length=1, value=None):
 
 def npi(data, name):
     number = str(getattr(data, name) or "").strip()
-    if not re.fullmatch(r"\d{10}", number):
+    if not re.fullmatch(r"[0-9]{10}", number):
         raise problem(name, f"NPI {number!r} must be 10 digits")
     if not luhn.is_valid("80840" + number):
         raise problem(name, f"NPI {number!r} fails its check digit")
@@ -73,7 +73,7 @@ def npi(data, name):
 
 def tax_id(data):
     raw = str(data.group_tax_id or "").strip()
-    if not re.fullmatch(r"\d{2}-?\d{7}", raw) or not ein.is_valid(raw):
+    if not re.fullmatch(r"[0-9]{2}-?[0-9]{7}", raw) or not ein.is_valid(raw):
         raise problem("group_tax_id", f"{raw!r} is not a valid EIN (e.g. 12-3456789)")
     return ein.compact(raw)
 

@@ -145,7 +145,7 @@ def parse(args, vocab):
             c.problems[name] = problem
 
     if raw["zip"]:
-        if re.fullmatch(r"\d{5}", raw["zip"]):
+        if re.fullmatch(r"[0-9]{5}", raw["zip"]):
             c.place = geo.lookup_zip(raw["zip"])
             if c.place is None:
                 c.problems["zip"] = f"We couldn't find the zip code {raw['zip']}."

@@ -23,7 +23,7 @@ class MatchForm(ContactForm):
     payment = SelectField("How you'll pay", validators=[InputRequired("Choose how you'll pay.")])
     plan = StringField("Plan name (optional)", validators=[Optional(), Length(max=120)])
     budget = StringField("If paying yourself: most you can pay a session ($)", validators=[
-        Optional(), Regexp(r"^\$?\d{1,4}$", message="Enter whole dollars, like 120.")])
+        Optional(), Regexp(r"^\$?[0-9]{1,4}$", message="Enter whole dollars, like 120.")])
     specialty = SelectField("What you'd like help with", validators=[Optional()])
     concerns = TextAreaField("Tell us more (optional)", validators=[
         Optional(), Length(max=2000, message="Please keep it under 2,000 characters.")])
@@ -34,7 +34,7 @@ class MatchForm(ContactForm):
                                   choices=[SelectChoice(v, label) for v, label in FORMATS.items()],
                                   validators=[InputRequired("Choose how you'd like to meet.")])
     zip_code = StringField("Zip code (for in-person visits, optional)", validators=[
-        Optional(), Regexp(r"^\d{5}$", message="Enter a 5-digit zip code, like 10001.")])
+        Optional(), Regexp(r"^[0-9]{5}$", message="Enter a 5-digit zip code, like 10001.")])
     availability = TextAreaField("When are you usually free?", validators=[
         DataRequired("Tell us when you're usually free."), Length(max=500)])
     consent = BooleanField("I agree that Alma's matching team uses this to find me a therapist "

@@ -41,7 +41,7 @@ class LicenseForm(SubForm):
 
 class ApplyForm(ContactForm):
     npi = StringField("NPI", validators=[DataRequired("Enter your 10-digit NPI."),
-                                         Regexp(r"^\d{10}$", message="An NPI has 10 digits.")])
+                                         Regexp(r"^[0-9]{10}$", message="An NPI has 10 digits.")])
     gender = SelectField("Your gender, as your listing will show it", choices=[
         SelectChoice("", "Choose…")] + [SelectChoice(k, v) for k, v in GENDERS.items()],
         validators=[InputRequired("Choose how your listing describes you.")])

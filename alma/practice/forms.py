@@ -24,7 +24,7 @@ class ListingForm(Form):
     offers_telehealth = BooleanField("Telehealth")
     offers_in_person = BooleanField("In person")
     office_zip = StringField("Office zip code (for in-person visits)", validators=[
-        Optional(), Regexp(r"^\d{5}$", message="Enter a 5-digit zip code.")])
+        Optional(), Regexp(r"^[0-9]{5}$", message="Enter a 5-digit zip code.")])
     cash_rate = WholeNumber("Self-pay rate a session ($)", validators=[
         Optional(), NumberRange(20, 1000, message="Enter a rate from $20 to $1,000.")])
     sliding_scale = BooleanField("I offer a sliding scale")
