@@ -1,0 +1,43 @@
+"""The client's estimate and superbill, and the provider's reminder, through the real SMTP
+test server: the emailed link opens the document once, in the browser that spent it."""
+import datetime
+
+from alma.clock import today
+from alma.selfpay import jobs, service
+from tests.conftest import csrf_token_from, link_in
+from tests.selfpay.helpers import (client_with_dob, estimate_values, key, provider_with_details,
+                                   session_values)
+
+
+def test_the_estimate_and_superbill_arrive_and_their_links_open_them(app, db, deliver,
+                                                                      mailbox):
+    with app.app_context():
+        provider = provider_with_details(first_name="Ines")
+        spc = client_with_dob(provider)
+        reminded = jobs.remind_estimates_due(on=spc.gfe_remind_on)
+        estimate = service.issue_estimate(spc, estimate_values(), key())
+        service.log_session(spc, session_values(), key())
+        bill = service.make_superbill(spc, today() - datetime.timedelta(days=3), today(), key())
+    assert reminded == 1
+    deliver()
+    [reminder] = mailbox.to(provider.email)
+    assert "good-faith estimate" in reminder["Subject"]
+    assert f"/practice/self-pay/clients/{spc.id}" in link_in(reminder, "/practice/self-pay")
+    sent = mailbox.to("sam@example.org")
+    assert [m["Subject"] for m in sent] == [
+        f"Your good-faith estimate from {provider.full_name}",
+        f"Your superbill from {provider.full_name}, {bill.starts_on} to {bill.ends_on}"]
+    words = sent[0].get_body(("plain",)).get_content()
+    assert "$600" in words and "cms.gov/nosurprises" in words and "$400 or more" in words
+    http = app.test_client()
+    for message, part, opened in ((sent[0], "/self-pay/estimates/link/", estimate),
+                                  (sent[1], "/self-pay/superbills/link/", bill)):
+        path = link_in(message, part)
+        page = http.get(path)
+        assert page.status_code == 200
+        done = http.post(path, data={"csrf_token": csrf_token_from(page)})
+        assert done.status_code == 303
+        shown = http.get(done.headers["Location"]).get_data(as_text=True)
+        assert opened.number in shown and "Print or save as PDF" in shown
+        # Each link works once: another browser is told so.
+        assert app.test_client().post(path, data={}).status_code in (400, 410)
