@@ -89,7 +89,9 @@ class Immutable(Exception):
 
 
 class _Kept(BaseModel):
-    """A document as issued: never changed, never deleted (a new one supersedes it)."""
+    """A document as issued: never changed, never deleted (a new one supersedes it). No code
+    of the app updates or deletes one; a row refuses it too. (Only clearing whole tables, the
+    demo's reset outside production and the tests' clean-up, takes them.)"""
 
     def save(self, *args, **kwargs):
         if self._pk is not None and not kwargs.get("force_insert"):
@@ -98,14 +100,6 @@ class _Kept(BaseModel):
 
     def delete_instance(self, *args, **kwargs):
         raise Immutable(f"{type(self).__name__} {self._pk} is kept as issued")
-
-    @classmethod
-    def update(cls, *args, **kwargs):
-        raise Immutable(f"{cls.__name__} rows are kept as issued")
-
-    @classmethod
-    def delete(cls):
-        raise Immutable(f"{cls.__name__} rows are kept as issued")
 
     @property
     def content(self):

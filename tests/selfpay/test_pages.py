@@ -6,15 +6,14 @@ import re
 
 import pytest
 
-from alma.accounts import links
-from alma.accounts import passwords
+from alma.accounts import links, passwords
 from alma.accounts.models import User
 from alma.audit import AuditEvent
 from alma.clock import today, utcnow
 from alma.mail.models import OutboundEmail
 from alma.selfpay import service
-from alma.selfpay.models import (GoodFaithEstimate, PracticeDetails, SelfPayClient,
-                                 SelfPayPayment, SelfPaySession, Superbill)
+from alma.selfpay.models import (GoodFaithEstimate, PracticeDetails, SelfPayClient, SelfPayPayment,
+                                 SelfPaySession, Superbill)
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.selfpay.helpers import (DETAILS, client_with_dob, estimate_values, key,
