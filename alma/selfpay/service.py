@@ -29,6 +29,7 @@ from alma.web import absolute_url
 
 ESTIMATE_LINK = "good-faith-estimate"
 SUPERBILL_LINK = "superbill"
+ASK_LINK = "good-faith-estimate-ask"
 DOCUMENT_LINK_TTL = datetime.timedelta(days=30)
 MAX_MONTHS = 12  # one estimate may cover a recurring course of therapy up to 12 months
 MAX_SESSIONS = 60
@@ -200,9 +201,15 @@ def _accepted(request):
     spc, created = add_client(request.provider, {"email": request.client.email,
                                                  "name": request.name, "state": request.state},
                               consultation=request)
-    if created and has_request_context():
+    if not created:
+        return
+    if has_request_context():
         flash(f"{request.name} pays for themselves: issue them a good-faith estimate from "
               f"Self-pay by {spc.gfe_due_on:%A, %B %-d}.")
+    token = links.create(ASK_LINK, spc.id, DOCUMENT_LINK_TTL)
+    mail.queue("gfe_rights", request.client.email, dedupe_key=f"self-pay:{spc.id}:rights",
+               spc=spc, provider=request.provider, first_name=request.first_name,
+               ask=absolute_url("selfpay.ask_link", token=token), days=DOCUMENT_LINK_TTL.days)
 
 
 def update_client(spc, values, actor):
@@ -225,13 +232,19 @@ def update_client(spc, values, actor):
     return spc
 
 
-def client_asked(spc, actor):
-    """The client asked for an estimate: due within 3 business days."""
+def client_asked(spc, actor=None, by_client=False):
+    """The client asked for an estimate (a new one, if one was issued): due within 3
+    business days. Asked by the client themselves, the provider is emailed at once."""
     with db.atomic():
         owe_estimate(spc, business_days.REQUESTED)
         spc.save()
         audit.record("estimate_requested", "self_pay_client", spc.id, client=spc.client_id,
-                     actor=actor)
+                     actor=actor, actor_label="client (emailed link)" if by_client else None)
+        if by_client:
+            mail.queue("gfe_asked", spc.provider.email,
+                       dedupe_key=f"self-pay:{spc.id}:asked:{spc.gfe_arose_on}", spc=spc,
+                       provider=spc.provider,
+                       page=absolute_url("selfpay.client_page", spc_id=spc.id))
     return spc
 
 

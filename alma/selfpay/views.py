@@ -3,7 +3,7 @@ payments and superbills; and the client's copies, opened from an emailed link.""
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 
 from alma import audit
-from alma.accounts import link_pages
+from alma.accounts import link_pages, links
 from alma.accounts.access import me, provider_required
 from alma.extensions import limiter
 from alma.inputs import cents
@@ -258,6 +258,16 @@ def superbill(bill_id):
                            for_provider=True)
 
 
+@bp.post("/practice/self-pay/superbills/<int:bill_id>/send")
+@provider_required
+def resend_superbill(bill_id):
+    found = _own(Superbill, bill_id)
+    service.send_superbill(found)
+    audit.record("sent", "superbill", found.id, client=found.client_id, actor=me())
+    flash(f"A new link to superbill {found.number} is on its way to {found.client.email}.")
+    return redirect(url_for("selfpay.superbill", bill_id=found.id), 303)
+
+
 # --- The client's copies, from the emailed link ---------------------------------------------------
 
 def _opened(kind, object_id):
@@ -324,3 +334,27 @@ def client_superbill(bill_id):
                  actor_label="client (emailed link)")
     return render_template("selfpay/superbill.html", bill=found, content=found.content,
                            for_provider=False)
+
+
+# --- The client asks for an estimate, from the link emailed when their request was accepted --
+
+@bp.get("/self-pay/ask/<token>")
+def ask_link(token):
+    link = links.lookup(token, service.ASK_LINK)
+    spc = SelfPayClient.get_or_none(SelfPayClient.id == link.subject_id) if link else None
+    try:
+        links.check(token, service.ASK_LINK)
+    except links.LinkProblem:
+        return link_pages.problem(LINK_PROBLEM, for_client=True)
+    return render_template("selfpay/ask.html", spc=spc)
+
+
+@bp.post("/self-pay/ask/<token>")
+@limiter.limit("30 per hour")
+def ask_link_post(token):
+    try:
+        link = links.spend(token, service.ASK_LINK)
+    except links.LinkProblem:
+        return link_pages.problem(LINK_PROBLEM, for_client=True)
+    spc = service.client_asked(SelfPayClient.get_by_id(link.subject_id), by_client=True)
+    return render_template("selfpay/asked.html", spc=spc)

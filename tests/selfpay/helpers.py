@@ -33,6 +33,7 @@ def key():
 def client_with_dob(provider, email="sam@example.org"):
     spc, _ = service.add_client(provider, {
         "email": email, "name": "Sam Okafor", "date_of_birth": datetime.date(1990, 4, 2)})
+    spc.date_of_birth = datetime.date(1990, 4, 2)
     spc.street, spc.city, spc.state, spc.zip = "1 Elm St", "Oakland", "CA", "94601"
     spc.diagnosis_codes = "F41.1"
     spc.save()

@@ -41,3 +41,38 @@ def test_the_estimate_and_superbill_arrive_and_their_links_open_them(app, db, de
         assert opened.number in shown and "Print or save as PDF" in shown
         # Each link works once: another browser is told so.
         assert app.test_client().post(path, data={}).status_code in (400, 410)
+
+
+def test_an_accepted_self_pay_client_is_told_their_right_and_can_ask(app, db, deliver,
+                                                                     mailbox):
+    from alma.consultations import service as consultations
+    from alma.selfpay.models import SelfPayClient
+    from tests.selfpay.helpers import self_pay_request
+
+    with app.app_context():
+        provider = provider_with_details(first_name="Ines")
+        consultations.accept(self_pay_request(provider, email="kai@example.org",
+                                              name="Kai Lee"))
+        spc = SelfPayClient.get()
+        service.issue_estimate(client_with_dob(provider, email="kai@example.org"),
+                               estimate_values(), key())
+    deliver()
+    rights = next(m for m in mailbox.to("kai@example.org") if "right" in m["Subject"])
+    words = rights.get_body(("plain",)).get_content()
+    assert "Good Faith Estimate" in words and "cms.gov/nosurprises" in words
+    path = link_in(rights, "/self-pay/ask/")
+    http = app.test_client()
+    page = http.get(path)
+    assert page.status_code == 200 and "Ask for an estimate" in page.get_data(as_text=True)
+    assert http.post(path, data={}).status_code == 400  # CSRF
+    assert http.post(path[:-3] + "abc", data={"csrf_token": csrf_token_from(page)}) \
+        .status_code == 410
+    done = http.post(path, data={"csrf_token": csrf_token_from(page)})
+    assert done.status_code == 200 and "must send you" in done.get_data(as_text=True)
+    with app.app_context():
+        asked = SelfPayClient.get_by_id(spc.id)
+    assert asked.gfe_wanted and asked.gfe_reason == "requested"
+    assert http.post(path, data={"csrf_token": csrf_token_from(page)}).status_code == 410
+    deliver()
+    [told] = [m for m in mailbox.to(provider.email) if "asked" in m["Subject"]]
+    assert "Kai Lee asked" in told["Subject"]

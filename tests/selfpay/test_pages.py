@@ -82,6 +82,7 @@ def _pages(spc, estimate, session, bill):
         ("POST", f"/practice/self-pay/sessions/{session.id}/payments"),
         ("POST", f"/practice/self-pay/clients/{spc.id}/superbills"),
         ("GET", f"/practice/self-pay/superbills/{bill.id}"),
+        ("POST", f"/practice/self-pay/superbills/{bill.id}/send"),
     ]
 
 
