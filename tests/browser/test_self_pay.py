@@ -182,9 +182,11 @@ def test_a_self_pay_client_gets_an_estimate_in_time_a_warning_and_a_superbill(
         # Sam, on a phone, opens both from the emails and prints them.
         mail = deliver_all().to(SAM)
         subjects = [m["Subject"] for m in mail]
-        estimate_mail = next(m for m in mail if "good-faith estimate" in m["Subject"])
+        estimate_mail = next(m for m in mail
+                             if m["Subject"].startswith("Your good-faith estimate"))
         bill_mail = next(m for m in mail if "superbill" in m["Subject"])
         assert estimate_mail and bill_mail, subjects
+        assert any(s.startswith("Your right to a good-faith estimate") for s in subjects)
         sam = new_context(viewport=PHONE).new_page()
         sam.goto(link_from(bill_mail, "/self-pay/superbills/link/"))
         sam.get_by_role("button", name="Open the document").click()
