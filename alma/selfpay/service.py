@@ -315,7 +315,8 @@ def _number(prefix):
 def _provider_part(provider, details):
     return {"name": provider.full_name, "credentials": credentials(provider),
             "npi": provider.npi, "tax_id": details.tax_id, "address": details.address,
-            "state": details.state, "phone": details.phone, "email": provider.email}
+            "state": details.state, "phone": details.phone, "email": provider.email,
+            "telehealth": provider.offers_telehealth, "in_person": provider.offers_in_person}
 
 
 def _client_part(spc):
