@@ -157,7 +157,12 @@ def test_a_self_pay_client_gets_an_estimate_in_time_a_warning_and_a_superbill(
         page.get_by_role("button", name="Log session").click()
         expect(page.locator("#over-estimate")).to_contain_text("come to $1,000, $400 above")
         assert in_app(app, lambda: SelfPaySession.select().count()) == 4
+        page.screenshot(path=str(SCREENS / "self-pay-client-1280.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=str(SCREENS / "self-pay-client-360.png"), full_page=True)
+        page.set_viewport_size(DESK)
         # Sam paid for the first session by card.
+        page.locator("summary", has_text="Record a payment").first.click()
         page.get_by_role("button", name="Record payment").first.click()
         expect(page.locator(".flash")).to_contain_text("Payment recorded")
 
