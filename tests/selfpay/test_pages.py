@@ -328,3 +328,37 @@ def test_a_superbill_range_in_the_future_or_backwards_is_refused(app, client, ow
                                  "ends_on": today().isoformat(), "submission_key": skey}, page)
     assert good.status_code == 303 and Superbill.select().count() == 1
     assert OutboundEmail.get(OutboundEmail.template == "superbill_sent")
+
+
+def test_seeing_and_changing_a_client_is_audited(client, owner, spc):
+    page = f"/practice/self-pay/clients/{spc.id}"
+    client.get(page)
+    post(client, page, {"name": "Sam Okafor", "date_of_birth": "1990-04-02"}, page)
+    client.get("/practice/self-pay")
+    events = [(e.action, e.subject_type) for e in AuditEvent.select().where(
+        AuditEvent.client == spc.client_id).order_by(AuditEvent.id)]
+    assert ("viewed", "self_pay_client") in events and ("changed", "self_pay_client") in events
+    assert ("viewed", "self_pay_clients") in events
+    assert all(e.actor.provider_id == owner.id for e in AuditEvent.select().where(
+        AuditEvent.action.in_(["viewed", "changed"])
+        & AuditEvent.subject_type.startswith("self_pay_client")))
+
+
+def test_a_superseded_estimate_says_so_to_the_client_and_stays_as_issued(app, owner, spc):
+    with app.app_context():
+        first = service.issue_estimate(spc, estimate_values(), key())
+        service.issue_estimate(spc, estimate_values(sessions=8), key())
+    http = app.test_client()
+    token = _link(app, service.ESTIMATE_LINK, first.id)
+    page = http.get(f"/self-pay/estimates/link/{token}")
+    opened = http.post(f"/self-pay/estimates/link/{token}",
+                       data={"csrf_token": csrf_token_from(page)})
+    shown = text(http.get(opened.headers["Location"]))
+    assert "replaced by a newer one" in shown and "$600" in shown
+
+
+def test_the_reminder_job_is_on_the_schedule():
+    from alma import schedule
+
+    function, seconds = schedule.registry()["remind-estimates-due"]
+    assert function.__module__ == "alma.selfpay.jobs" and seconds <= 3600
