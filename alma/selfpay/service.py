@@ -473,6 +473,9 @@ def log_session(spc, values, key, confirmed=False, actor=None):
                              "diagnosis_codes")
     with db.atomic():
         _lock(spc)
+        done = SelfPaySession.get_or_none(SelfPaySession.submission_key == key)
+        if done is not None:  # the same form, sent again while this one waited for the lock
+            return done
         estimate, logged, above = standing(spc, fee)
         over = over_threshold(above) and values["held_on"] <= estimate.period_end \
             and values["held_on"] >= estimate.period_start
@@ -513,6 +516,9 @@ def record_payment(session, amount_cents, received_on, method, key, actor=None):
         raise SelfPayProblem("Record a payment once it is received.", "received_on")
     with db.atomic():
         _lock(session.self_pay_client)
+        done = SelfPayPayment.get_or_none(SelfPayPayment.submission_key == key)
+        if done is not None:  # the same form, sent again while this one waited for the lock
+            return done
         owed = session.fee_cents - paid_cents(session)
         if not 0 < amount_cents <= owed:
             raise SelfPayProblem(f"Enter an amount up to what is still owed, {money(owed)}."
