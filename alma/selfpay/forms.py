@@ -1,6 +1,7 @@
 """The forms of the self-pay pages. Codes are checked again by the service (one rule, one
 place); here each field is made sure to be something a person meant."""
 import datetime
+import re
 import uuid
 
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
@@ -24,7 +25,9 @@ class _Keyed(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.submission_key.data:
+        # The page made it (32 hex digits); anything else (a key 5,000 long overflows its
+        # column on PostgreSQL) is replaced, the form then counting as a new one.
+        if not re.fullmatch(r"[0-9a-f]{32}", self.submission_key.data or ""):
             self.submission_key.data = uuid.uuid4().hex
 
 
@@ -39,7 +42,7 @@ def state_field(label="State"):
 def zip_field():
     return StringField("Zip code", validators=[
         DataRequired("Enter the zip code."),
-        Regexp(r"^\d{5}(-\d{4})?$", message="Enter a 5-digit zip code.")])
+        Regexp(r"^[0-9]{5}(-[0-9]{4})?$", message="Enter a 5-digit zip code.")])
 
 
 class DetailsForm(Form):
@@ -82,7 +85,7 @@ class ClientForm(Form):
         Optional(), Regexp(r"^[A-Za-z]{2}$", message="Enter the state's two letters, like CA.")],
         filters=[lambda v: v.upper() if isinstance(v, str) else v])
     zip = StringField("Zip code", validators=[
-        Optional(), Regexp(r"^\d{5}(-\d{4})?$", message="Enter a 5-digit zip code.")])
+        Optional(), Regexp(r"^[0-9]{5}(-[0-9]{4})?$", message="Enter a 5-digit zip code.")])
     diagnosis_codes = StringField("Diagnosis codes (ICD-10-CM, optional)", validators=[
         Optional(), Length(max=60)])
     agreed_rate = Money("Sliding-scale rate agreed ($ a session, optional)", validators=[

@@ -16,10 +16,9 @@ from alma.selfpay.models import (GoodFaithEstimate, PracticeDetails, SelfPayClie
                                  SelfPaySession, Superbill)
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.selfpay.helpers import (DETAILS, client_with_dob, estimate_values, key,
-                                   provider_with_details, session_values)
+from tests.selfpay.conftest import PASSWORD
+from tests.selfpay.helpers import DETAILS, client_with_dob, estimate_values, key, session_values
 
-PASSWORD = "a long and memorable passphrase"
 ROLES = ("matching", "growth", "credentialing", "billing", "admin")
 
 
@@ -37,20 +36,6 @@ def form_key(http, page, action):
     body = http.get(page).get_data(as_text=True)
     form = body.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
     return re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
-
-
-@pytest.fixture
-def owner(client, db):
-    provider = provider_with_details(first_name="Ines", email="ines@example.com",
-                                     cash_rate_cents=15000)
-    factories.sign_in(client, factories.user_for(provider, PASSWORD), PASSWORD)
-    return provider
-
-
-@pytest.fixture
-def spc(app, owner):
-    with app.app_context():
-        return client_with_dob(owner)
 
 
 def _signed_in(app, user):
