@@ -3,10 +3,12 @@ test server: the emailed link opens the document once, in the browser that spent
 import datetime
 
 from alma.clock import today
+from alma.consultations import service as consultations
 from alma.selfpay import jobs, service
+from alma.selfpay.models import SelfPayClient
 from tests.conftest import csrf_token_from, link_in
 from tests.selfpay.helpers import (client_with_dob, estimate_values, key, provider_with_details,
-                                   session_values)
+                                   self_pay_request, session_values)
 
 
 def test_the_estimate_and_superbill_arrive_and_their_links_open_them(app, db, deliver,
@@ -21,7 +23,8 @@ def test_the_estimate_and_superbill_arrive_and_their_links_open_them(app, db, de
     assert reminded == 1
     deliver()
     [reminder] = mailbox.to(provider.email)
-    assert "good-faith estimate" in reminder["Subject"]
+    assert "good-faith estimate" in reminder["Subject"] and "Sam" not in reminder["Subject"]
+    assert ".\n\nIssue it here" in reminder.get_body(("plain",)).get_content()
     assert f"/practice/self-pay/clients/{spc.id}" in link_in(reminder, "/practice/self-pay")
     sent = mailbox.to("sam@example.org")
     assert [m["Subject"] for m in sent] == [
@@ -45,10 +48,6 @@ def test_the_estimate_and_superbill_arrive_and_their_links_open_them(app, db, de
 
 def test_an_accepted_self_pay_client_is_told_their_right_and_can_ask(app, db, deliver,
                                                                      mailbox):
-    from alma.consultations import service as consultations
-    from alma.selfpay.models import SelfPayClient
-    from tests.selfpay.helpers import self_pay_request
-
     with app.app_context():
         provider = provider_with_details(first_name="Ines")
         consultations.accept(self_pay_request(provider, email="kai@example.org",
@@ -75,4 +74,6 @@ def test_an_accepted_self_pay_client_is_told_their_right_and_can_ask(app, db, de
     assert http.post(path, data={"csrf_token": csrf_token_from(page)}).status_code == 410
     deliver()
     [told] = [m for m in mailbox.to(provider.email) if "asked" in m["Subject"]]
-    assert "Kai Lee asked" in told["Subject"]
+    # No client's name, nor that they see a therapist, in a subject (PHI): the body says who.
+    assert "Kai" not in told["Subject"] and "Kai Lee asked" in told.get_body(("plain",)) \
+        .get_content()
