@@ -442,6 +442,12 @@ def warning(spc, next_fee_cents=None):
                 f"estimate {estimate.number} ({money(estimate.total_cents)}). A bill $400 or "
                 "more above a good-faith estimate may be disputed: issue a revised estimate "
                 "before billing more.")
+    if estimate.period_end < today():
+        # A recurring course is covered up to 12 months at a time (45 CFR 149.610): the
+        # sessions after it are compared against nothing until a new estimate is issued.
+        return (f"Estimate {estimate.number} covered sessions up to "
+                f"{estimate.period_end:%B %-d, %Y}: the sessions after it have no good-faith "
+                "estimate. Issue a new one for the course going on before billing more.")
     fee = next_fee_cents or rate_for(spc) or 0
     if over_threshold(above + fee):
         return (f"One more session at {money(fee)} takes what you've logged for {spc.name} to "

@@ -263,7 +263,7 @@ def test_logging_past_the_threshold_warns_and_asks_for_a_confirmation(app, clien
             service.log_session(spc, session_values(), key())  # $600
     page = f"/practice/self-pay/clients/{spc.id}"
     shown = text(client.get(page))
-    assert "Above the estimate" in shown and "One more session" in shown
+    assert "Before you bill more" in shown and "One more session" in shown
     action = f"/practice/self-pay/clients/{spc.id}/sessions"
     values = {"held_on": today().isoformat(), "cpt_code": "90837", "place_of_service": "10",
               "fee": "150", "submission_key": form_key(client, page, action)}

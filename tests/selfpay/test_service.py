@@ -236,6 +236,17 @@ def test_logging_400_or_more_above_the_estimate_needs_a_confirmation(app_ctx):
     assert (logged, above) == (75000, 45000)
 
 
+def test_once_the_estimate_s_period_ends_the_provider_is_told_a_new_one_is_needed(app_ctx):
+    spc = client_with_dob(provider_with_details())
+    start = today() - datetime.timedelta(days=70)
+    estimate = service.issue_estimate(spc, estimate_values(months=1, period_start=start), key())
+    service.log_session(spc, session_values(), key())  # after the period: not above it
+    assert service.standing(spc)[1] == 0
+    words = service.warning(spc)
+    assert f"covered sessions up to {estimate.period_end:%B %-d, %Y}" in words
+    assert "Issue a new one" in words
+
+
 def test_exactly_400_above_is_the_threshold_and_399_99_is_not(app_ctx):
     spc = client_with_dob(provider_with_details())
     service.issue_estimate(spc, estimate_values(sessions=1, first_code=""), key())  # $150
