@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from alma import schedule
 from alma.accounts import links, passwords
-from alma.accounts.models import User
+from alma.accounts.models import EmailLink, User
 from alma.audit import AuditEvent
 from alma.clock import today, utcnow
 from alma.mail.models import OutboundEmail
@@ -178,7 +179,6 @@ def test_a_tampered_or_expired_or_misdirected_link_is_refused(app, owner, spc):
     assert tampered.status_code == 410
     # An estimate's link doesn't open a superbill.
     assert http.get(f"/self-pay/superbills/link/{token}").status_code == 410
-    from alma.accounts.models import EmailLink
     EmailLink.update(expires_at=utcnow() - datetime.timedelta(seconds=1)).execute()
     assert http.get(f"/self-pay/estimates/link/{token}").status_code == 410
     expired = http.post(f"/self-pay/estimates/link/{token}",
@@ -343,7 +343,5 @@ def test_a_superseded_estimate_says_so_to_the_client_and_stays_as_issued(app, ow
 
 
 def test_the_reminder_job_is_on_the_schedule():
-    from alma import schedule
-
     function, seconds = schedule.registry()["remind-estimates-due"]
     assert function.__module__ == "alma.selfpay.jobs" and seconds <= 3600

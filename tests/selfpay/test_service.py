@@ -12,6 +12,7 @@ from alma.mail.models import OutboundEmail
 from alma.selfpay import business_days, jobs, service
 from alma.selfpay.models import (GoodFaithEstimate, Immutable, SelfPayClient, SelfPayPayment,
                                  SelfPaySession, Superbill, keep_until)
+from tests import factories
 from tests.selfpay.helpers import (client_with_dob, estimate_values, key, provider_with_details,
                                    self_pay_request, session_values)
 
@@ -177,7 +178,6 @@ def test_a_double_submit_issues_one_estimate(app_ctx):
 
 
 def test_no_estimate_without_a_date_of_birth_or_a_tax_id(app_ctx):
-    from tests import factories
     provider = provider_with_details()
     spc, _ = service.add_client(provider, {"email": "x@example.org", "name": "X Y"})
     with pytest.raises(service.SelfPayProblem, match="date of birth"):
