@@ -35,6 +35,22 @@ def test_business_days_skip_weekends_and_federal_holidays():
     assert business_days.business_days_between(D(2026, 12, 7), D(2026, 12, 10)) == 3
 
 
+@pytest.mark.parametrize("day, closed", [
+    (D(2027, 12, 24), True),   # Christmas 2027 is a Saturday: observed Friday the 24th
+    (D(2027, 12, 27), False),  # ... not the Monday after
+    (D(2026, 7, 3), True), (D(2026, 7, 6), False),  # July 4, 2026 a Saturday
+    (D(2027, 7, 5), True),     # July 4, 2027 a Sunday: observed Monday the 5th
+    (D(2027, 6, 18), True),    # Juneteenth 2027 a Saturday
+    (D(2029, 11, 12), True),   # Veterans Day 2029 a Sunday
+    (D(2027, 11, 26), False),  # the day after Thanksgiving is not a federal holiday
+    (D(2027, 1, 18), True), (D(2027, 2, 15), True), (D(2027, 5, 31), True),
+    (D(2027, 9, 6), True), (D(2027, 10, 11), True),
+    (D(2028, 1, 1), True), (D(2028, 1, 3), False),  # a Saturday; its Friday is in 2027
+])
+def test_hand_checked_federal_holidays(day, closed):
+    assert business_days.is_business_day(day) is not closed
+
+
 @pytest.mark.parametrize("arose, first, reason, due", [
     # Scheduled Monday for Thursday: 3 business days ahead, so 1 business day.
     (D(2026, 12, 7), D(2026, 12, 10), "scheduled", D(2026, 12, 8)),
@@ -48,6 +64,15 @@ def test_business_days_skip_weekends_and_federal_holidays():
     (D(2026, 12, 4), None, "requested", D(2026, 12, 9)),
     # Scheduled on Christmas Eve for mid-January: 3 business days, past the holidays.
     (D(2026, 12, 24), D(2027, 1, 20), "scheduled", D(2026, 12, 30)),
+    # Asked for the day before Thanksgiving 2027: Friday, Monday, Tuesday.
+    (D(2027, 11, 24), None, "requested", D(2027, 11, 30)),
+    # Scheduled the Friday before Martin Luther King Day for Thursday: Tue, Wed, Thu are 3
+    # business days ahead, so due Tuesday; for Wednesday, only 2: no deadline.
+    (D(2027, 1, 15), D(2027, 1, 21), "scheduled", D(2027, 1, 19)),
+    (D(2027, 1, 15), D(2027, 1, 20), "scheduled", None),
+    # Scheduled on Christmas Eve 2027 (Christmas observed, closed) for February: Mon 27,
+    # Tue 28, Wed 29 (New Year's Day 2028 is observed on Friday the 31st).
+    (D(2027, 12, 24), D(2028, 2, 1), "scheduled", D(2027, 12, 29)),
 ])
 def test_the_deadline_follows_the_rule(arose, first, reason, due):
     assert business_days.gfe_deadline(arose, reason, first) == due
