@@ -264,6 +264,7 @@ def test_logging_past_the_threshold_warns_and_asks_for_a_confirmation(app, clien
     page = f"/practice/self-pay/clients/{spc.id}"
     shown = text(client.get(page))
     assert "Before you bill more" in shown and "One more session" in shown
+    assert "log it anyway" in shown
     action = f"/practice/self-pay/clients/{spc.id}/sessions"
     values = {"held_on": today().isoformat(), "cpt_code": "90837", "place_of_service": "10",
               "fee": "150", "submission_key": form_key(client, page, action)}
@@ -272,6 +273,14 @@ def test_logging_past_the_threshold_warns_and_asks_for_a_confirmation(app, clien
     assert SelfPaySession.select().count() == 4
     done = post(client, action, {**values, "confirm_over_estimate": "y"}, page)
     assert done.status_code == 303 and SelfPaySession.select().count() == 5
+
+
+def test_past_the_estimate_s_period_the_page_asks_for_a_new_one(app, client, owner, spc):
+    with app.app_context():
+        service.issue_estimate(spc, estimate_values(
+            months=1, period_start=today() - datetime.timedelta(days=70)), key())
+    shown = text(client.get(f"/practice/self-pay/clients/{spc.id}"))
+    assert "have no good-faith estimate" in shown and "log it anyway" not in shown
 
 
 def test_a_payment_form_refuses_more_than_owed_and_records_once(app, client, owner, spc):
