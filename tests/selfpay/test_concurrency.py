@@ -8,8 +8,9 @@ from playhouse.migrations import Runner
 
 from alma.cli import MIGRATIONS
 from alma.db import db
+from alma.mail.models import OutboundEmail
 from alma.selfpay import service
-from alma.selfpay.models import SelfPayPayment, SelfPaySession
+from alma.selfpay.models import GoodFaithEstimate, SelfPayPayment, SelfPaySession
 from tests.selfpay.helpers import (client_with_dob, estimate_values, key, provider_with_details,
                                    session_values)
 
@@ -96,3 +97,29 @@ def test_the_same_session_form_sent_twice_at_once_logs_one(shared_app):
     assert refused == [] and len(set(done)) == 1, (done, refused)
     with shared_app.app_context(), db.connection_context():
         assert SelfPaySession.select().count() == 2
+
+
+def _issue(spc_id, submission_key):
+    spc = service.SelfPayClient.get_by_id(spc_id)
+    return service.issue_estimate(spc, estimate_values(), submission_key).id
+
+
+def test_the_same_estimate_form_sent_twice_at_once_issues_one(shared_app):
+    with shared_app.app_context(), db.connection_context():
+        spc_id = client_with_dob(provider_with_details(cash_rate_cents=15000)).id
+    same = key()
+    done, refused = _at_once(shared_app, _issue, (spc_id, same), (spc_id, same))
+    assert refused == [] and len(set(done)) == 1, (done, refused)
+    with shared_app.app_context(), db.connection_context():
+        assert GoodFaithEstimate.select().count() == 1
+        assert OutboundEmail.select().where(OutboundEmail.template == "gfe_issued").count() == 1
+
+
+def test_two_estimates_at_once_make_a_chain_each_superseding_the_last(shared_app):
+    with shared_app.app_context(), db.connection_context():
+        spc_id = client_with_dob(provider_with_details(cash_rate_cents=15000)).id
+    done, refused = _at_once(shared_app, _issue, (spc_id, key()), (spc_id, key()))
+    assert len(done) + len(refused) == 2, (done, refused)
+    with shared_app.app_context(), db.connection_context():
+        rows = list(GoodFaithEstimate.select().order_by(GoodFaithEstimate.id))
+        assert [r.supersedes_id for r in rows] == [None, rows[0].id][:len(rows)]
