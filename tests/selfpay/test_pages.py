@@ -281,6 +281,7 @@ def test_past_the_estimate_s_period_the_page_asks_for_a_new_one(app, client, own
             months=1, period_start=today() - datetime.timedelta(days=70)), key())
     shown = text(client.get(f"/practice/self-pay/clients/{spc.id}"))
     assert "have no good-faith estimate" in shown and "log it anyway" not in shown
+    assert "a new one is needed" in text(client.get("/practice/self-pay"))
 
 
 def test_a_payment_form_refuses_more_than_owed_and_records_once(app, client, owner, spc):
