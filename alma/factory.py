@@ -34,6 +34,7 @@ from alma.practice import invoices as _practice_invoices  # noqa: F401 (its rout
 from alma.practice.views import bp as practice_bp
 from alma.program.credentialing_views import bp as credentialing_bp
 from alma.program.views import bp as program_bp
+from alma.selfpay.views import bp as selfpay_bp
 from alma.team.views import bp as team_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,7 @@ def create_app(config=None):
     app.register_blueprint(reconcile_bp)
     app.register_blueprint(payouts_bp)
     app.register_blueprint(claims_queue_bp)
+    app.register_blueprint(selfpay_bp)
     if app.config["ALMA_ENV"] == "development":
         app.register_blueprint(dev_mail_bp)
         app.register_blueprint(demo_bp)

@@ -30,6 +30,7 @@ from alma.membership import fees, leaving
 from alma.payouts import statements as payouts
 from alma.program import clients as program_clients
 from alma.program import opting_out
+from alma.selfpay import jobs as selfpay_jobs
 
 log = logging.getLogger("alma.jobs")
 
@@ -55,6 +56,7 @@ JOBS = {
     "submit-claims": (claim_jobs.submit_claims, 60),
     "read-claim-reports": (claim_jobs.poll_reports, 300),
     "provider-payouts": (payouts.run, 3600),
+    "remind-estimates-due": (selfpay_jobs.remind_estimates_due, 3600),
     "forget-visitor-checks": (benefit_checks.forget_visitor_checks, 24 * 3600),
     "reindex-directory": (lambda: directory.reindex(), 24 * 3600),
 }

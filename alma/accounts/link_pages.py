@@ -43,3 +43,8 @@ def spend(token, purpose, problem, remember, for_client=False):
     except links.LinkProblem:
         return _problem(problem, for_client)
     return redirect(remember(link.subject_id), 303)
+
+
+def problem(message, for_client=False):
+    """The page of a dead link (410), for a caller that checks the link itself."""
+    return _problem(message, for_client)

@@ -33,6 +33,8 @@ from alma.membership.models import Membership
 from alma.network.models import (Language, License, Modality, Payer, Provider, ServiceState,
                                  Specialty)
 from alma.payouts.models import PayRate
+from alma.selfpay import service as selfpay
+from alma.selfpay.models import SelfPayClient
 
 DAY = datetime.timedelta(days=1)
 # What the migrations put in the database: kept when the demo is made again.
@@ -75,6 +77,7 @@ def seed(on=None):
         counts["applications"] = _applications(team["growth"], on)
         counts["consultations"] = _consultations(personas)
         counts["matches"] = _matches(chosen[4], team["matching"])
+        counts["good_faith_estimates"] = _self_pay(personas[MEMBER], on)
     directory.reindex([p.id for p in [*personas.values(), *chosen]], on=on)
     _caught_up(on)
     counts["team"] = len(team)
@@ -233,6 +236,39 @@ def _consultations(personas):
                          f"demo-consultation-{n}"))
     consultations.accept(made[1])
     return len(made)
+
+
+def _self_pay(provider, on):
+    """A client who pays the member themselves: accepted, given a good-faith estimate, two
+    sessions logged (one paid). The member's practice details are filled in for it."""
+    selfpay.save_details(provider, {
+        "tax_id": "12-3456789", "street": "200 Main St", "city": provider.office_city or "",
+        "state": provider.office_state, "zip": provider.office_zip or "00000",
+        "phone": "(555) 010-0200"})
+    request = _ask(provider, "Robin Self", "robin.self@example.com",
+                   "I'd like to work on burnout; I'll pay myself.", "demo-self-pay")
+    request.self_pay, request.payer = True, None
+    request.save()
+    consultations.accept(request)
+    spc = SelfPayClient.get(SelfPayClient.consultation_id == request.id)
+    spc.date_of_birth, spc.diagnosis_codes = datetime.date(1988, 5, 14), "F43.8"
+    spc.street, spc.city = "9 Oak Ave", provider.office_city or ""
+    spc.state, spc.zip = provider.office_state, provider.office_zip or "00000"
+    spc.save()
+    rate = provider.cash_rate_cents
+    selfpay.issue_estimate(spc, {
+        "primary_service": "Individual psychotherapy (talk therapy), about weekly",
+        "first_code": "90791", "code": "90837", "sessions": 12, "months": 3,
+        "period_start": on - 14 * DAY, "rate_cents": rate, "diagnosis_codes": "F43.8"},
+        "demo-self-pay-estimate")
+    first = selfpay.log_session(spc, {
+        "held_on": on - 14 * DAY, "cpt_code": "90791", "place_of_service": "10",
+        "fee_cents": rate, "diagnosis_codes": ""}, "demo-self-pay-session-1")
+    selfpay.log_session(spc, {
+        "held_on": on - 7 * DAY, "cpt_code": "90837", "place_of_service": "10",
+        "fee_cents": rate, "diagnosis_codes": ""}, "demo-self-pay-session-2")
+    selfpay.record_payment(first, rate, on - 14 * DAY, "card", "demo-self-pay-payment-1")
+    return 1
 
 
 def _matches(provider, team_member):

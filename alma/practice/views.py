@@ -164,7 +164,8 @@ def billing():
 MENU = (("practice.listing", "Listing", False), ("inbox.index", "Inbox", False),
         ("practice.clients", "Clients", False), ("program.page", "Insurance", False),
         ("claims.sessions_page", "Sessions", False), ("practice.invoices", "Invoices", False),
-        ("payouts.page", "Payouts", False), ("practice.billing", "Billing", True))
+        ("payouts.page", "Payouts", False),
+        ("selfpay.index", "Self-pay", False), ("practice.billing", "Billing", True))
 
 
 def practice_menu():

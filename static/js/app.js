@@ -31,4 +31,11 @@
       if (count) { count.focus({ preventScroll: true }); }
     }
   });
+
+  // A document's "Print" button (estimates, superbills): the browser's own print dialog,
+  // which also saves a PDF.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
 })();

@@ -31,12 +31,14 @@ from alma.membership.models import Membership, MembershipApplication
 from alma.payouts import statements
 from alma.payouts.models import PayoutStatement
 from alma.program.models import CredentialingCase
+from alma.selfpay import service as selfpay
 from tests import factories
 from tests.browser.support import SCREENS, assert_accessible, in_app
 from tests.claims.queue_helpers import run_clearinghouse
 from tests.consultations.helpers import submit
 from tests.membership.test_joining import application_data
 from tests.program.helpers import approve_all, checked, enrol, move_in
+from tests.selfpay import helpers as selfpay_helpers
 
 PASSWORD = "a long and memorable passphrase"
 PIA = "pia.phone@example.org"
@@ -114,6 +116,7 @@ def world(app, live_server):
         claim = Claim.select().order_by(Claim.id).first()
         statement = PayoutStatement.select().order_by(PayoutStatement.id).first()
         paid = ClaimPayment.get(ClaimPayment.claim == claim.id)
+        estimate, bill = self_pay(pia)
         return {
             "request_id": request.id, "match_id": match.id, "number": invoice.number,
             "payment_id": payment.id, "claim_id": claim.id, "visit_id": claim.visit_id,
@@ -123,11 +126,24 @@ def world(app, live_server):
             "user_id": User.get(User.email == "matching.phone@alma.example").id,
             "slug": pia.slug, "day": today().isoformat(), "code": "CA",
             "provider_id": pia.id, "invoice_id": invoice.id,
+            "spc_id": estimate.self_pay_client_id, "estimate_id": estimate.id,
+            "bill_id": bill.id,
         }
 
     data = in_app(app, the_rest)
     yield data
     local_sandbox(app).reset()
+
+
+def self_pay(pia):
+    """Sam, paying Pia themselves: a good-faith estimate, a session and a superbill."""
+    selfpay.save_details(pia, selfpay_helpers.DETAILS)
+    spc = selfpay_helpers.client_with_dob(pia, email=CLIENT)
+    estimate = selfpay.issue_estimate(spc, selfpay_helpers.estimate_values(),
+                                      selfpay_helpers.key())
+    selfpay.log_session(spc, selfpay_helpers.session_values(), selfpay_helpers.key())
+    bill = selfpay.make_superbill(spc, today(), today(), selfpay_helpers.key())
+    return estimate, bill
 
 
 # --- The pages -------------------------------------------------------------------------
@@ -180,7 +196,11 @@ def client_links(world):
     """New links, as our emails carry, to the client's match, request and invoice."""
     return [f"/match/link/{links.create(MATCH_LINK, world['match_id'], CLIENT_LINK_TTL)}",
             f"/requests/link/{links.create(CLIENT_LINK, world['request_id'], CLIENT_LINK_TTL)}",
-            f"/billing/link/{links.create(INVOICE_LINK, world['invoice_id'], CLIENT_LINK_TTL)}"]
+            f"/billing/link/{links.create(INVOICE_LINK, world['invoice_id'], CLIENT_LINK_TTL)}",
+            f"/self-pay/estimates/link/"
+            f"{links.create(selfpay.ESTIMATE_LINK, world['estimate_id'], CLIENT_LINK_TTL)}",
+            f"/self-pay/superbills/link/"
+            f"{links.create(selfpay.SUPERBILL_LINK, world['bill_id'], CLIENT_LINK_TTL)}"]
 
 
 def sign_in(app, page, persona, world):
@@ -272,6 +292,8 @@ def test_no_page_scrolls_sideways_and_the_navigation_fits(
     assert "client" in measured[f"/match/{world['match_id']}"]
     assert "growth" in measured["/team/applications"]
     assert "provider" in measured["/practice/payouts"]
+    assert "client" in measured[f"/self-pay/superbills/{world['bill_id']}"]
+    assert "provider" in measured[f"/practice/self-pay/clients/{world['spc_id']}"]
 
 
 def test_without_javascript_the_menu_opens_from_the_keyboard_and_every_page_fits(
