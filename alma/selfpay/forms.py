@@ -1,8 +1,6 @@
 """The forms of the self-pay pages. Codes are checked again by the service (one rule, one
 place); here each field is made sure to be something a person meant."""
 import datetime
-import re
-import uuid
 
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +10,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
 from alma.benefits.forms import YEAR, birth_date_field
 from alma.benefits.models import CPT_CODES
 from alma.clock import today
-from alma.inputs import Day, Form, Money, WholeNumber
+from alma.inputs import Day, Form, Money, WholeNumber, one_time_key
 from alma.selfpay.models import PAYMENT_METHODS, PLACES_OF_SERVICE
 
 CODES = [SelectChoice(code, f"{code}: {label}") for code, label in CPT_CODES.items()]
@@ -25,10 +23,7 @@ class _Keyed(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The page made it (32 hex digits); anything else (a key 5,000 long overflows its
-        # column on PostgreSQL) is replaced, the form then counting as a new one.
-        if not re.fullmatch(r"[0-9a-f]{32}", self.submission_key.data or ""):
-            self.submission_key.data = uuid.uuid4().hex
+        self.submission_key.data = one_time_key(self.submission_key.data)
 
 
 def state_field(label="State"):
