@@ -8,12 +8,6 @@ from markupsafe import Markup, escape
 from alma.web import absolute_url
 
 _options_html = {}
-# Links a page's templates build, by endpoint and values: a page builds a dozen of the
-# same (the menus, the stylesheet), and building one cost about 15 µs.
-URLS_KEPT = 5000
-_urls = {}
-
-
 def money(cents):
     """Integer cents as dollars: 15000 -> "$150", 12550 -> "$125.50", -1550 -> "−$15.50"."""
     if cents is None:
@@ -122,29 +116,37 @@ def plural(count, singular, plural_form=None):
     return singular if count == 1 else (plural_form or singular + "s")
 
 
-def kept_url_for(endpoint, **values):
-    """url_for for templates, each path kept once built (in production: there, static
-    files' hashed names are fixed at start). Only a path relative to the request's
-    script root is kept: not a relative endpoint, nor _external, _anchor and the like."""
-    if endpoint.startswith(".") or not has_request_context() or \
-            any(name.startswith("_") for name in values):
-        return url_for(endpoint, **values)
-    try:
-        key = (endpoint, request.script_root, tuple(sorted(values.items())))
-        found = _urls.get(key)
-    except TypeError:  # a value that can't be a key (a list): built each time
-        return url_for(endpoint, **values)
-    if found is None:
-        if len(_urls) >= URLS_KEPT:
-            _urls.clear()
-        found = _urls[key] = url_for(endpoint, **values)
-    return found
+class KeptLinks:
+    """url_for for one app's templates, each path kept once built (in production, where
+    static files' hashed names are fixed at start): a page builds a dozen of the same (the
+    menus, the stylesheet), and building one cost about 15 µs. Only a path relative to the
+    request's script root is kept: not a relative endpoint, nor _external, _anchor…"""
+
+    LIMIT = 5000
+
+    def __init__(self):
+        self.kept = {}
+
+    def __call__(self, endpoint, **values):
+        if endpoint.startswith(".") or not has_request_context() or \
+                any(name.startswith("_") for name in values):
+            return url_for(endpoint, **values)
+        try:
+            key = (endpoint, request.script_root, tuple(sorted(values.items())))
+            found = self.kept.get(key)
+        except TypeError:  # a value that can't be a key (a list): built each time
+            return url_for(endpoint, **values)
+        if found is None:
+            if len(self.kept) >= self.LIMIT:
+                self.kept.clear()
+            found = self.kept[key] = url_for(endpoint, **values)
+        return found
 
 
 def init_app(app):
     app.jinja_env.filters.update(money=money, days_ago=days_ago)
     if not app.jinja_env.auto_reload:
-        app.jinja_env.globals["url_for"] = kept_url_for
+        app.jinja_env.globals["url_for"] = KeptLinks()  # one per app: its own static names
     app.jinja_env.globals.update(url_with=url_with, plural=plural, options=options,
                                   described_by=described_by, absolute_url=absolute_url,
                                   match_url=match_url, match_values=match_values,

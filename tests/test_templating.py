@@ -4,12 +4,19 @@ from flask import render_template_string, url_for
 from alma import templating
 
 
-def test_a_kept_link_is_the_link_built_for_this_mount_point(app, monkeypatch):
-    monkeypatch.setattr(templating, "_urls", {})
+def kept(app):
+    links = app.jinja_env.globals["url_for"]
+    assert isinstance(links, templating.KeptLinks)
+    links.kept.clear()
+    return links
+
+
+def test_a_kept_link_is_the_link_built_for_this_mount_point(app):
+    links = kept(app)
     page = "{{ url_for('directory.search') }} {{ url_for('static', filename='css/app.css') }}"
     with app.test_request_context("/"):
         first = render_template_string(page)
-        assert len(templating._urls) == 2
+        assert len(links.kept) == 2
         assert first == render_template_string(page)  # kept
         assert first.split() == [url_for("directory.search"),
                                  url_for("static", filename="css/app.css")]
@@ -20,21 +27,26 @@ def test_a_kept_link_is_the_link_built_for_this_mount_point(app, monkeypatch):
         assert url_for("static", filename="css/app.css").startswith("/alma/static/")
 
 
-def test_links_with_options_are_built_each_time_and_lists_are_not_kept(app, monkeypatch):
-    monkeypatch.setattr(templating, "_urls", {})
+def test_links_with_options_are_built_each_time_and_lists_are_not_kept(app):
+    links = kept(app)
     with app.test_request_context("/"):
         external = render_template_string("{{ url_for('directory.search', _external=True) }}")
         assert external.startswith("http")
         listed = render_template_string(
             "{{ url_for('directory.search', state=['CA', 'NY'])|safe }}")
         assert listed == url_for("directory.search", state=["CA", "NY"])
-    assert templating._urls == {}
+    assert links.kept == {}
 
 
 def test_kept_links_are_bounded(app, monkeypatch):
-    monkeypatch.setattr(templating, "_urls", {})
-    monkeypatch.setattr(templating, "URLS_KEPT", 2)
+    links = kept(app)
+    monkeypatch.setattr(links, "LIMIT", 2)
     with app.test_request_context("/"):
         for state in ("CA", "NY", "TX"):
             render_template_string("{{ url_for('directory.search', state=s) }}", s=state)
-    assert len(templating._urls) <= 2
+    assert len(links.kept) <= 2
+
+
+def test_each_app_keeps_its_own_links(app, make_app):
+    other = make_app()
+    assert other.jinja_env.globals["url_for"] is not app.jinja_env.globals["url_for"]
