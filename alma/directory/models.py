@@ -60,8 +60,9 @@ class Listing(BaseModel):
             (("is_primary", "accepting", "accepting_confirmed_on", "provider",
               "payer_bits", "license_expires_on"), False),
             (("state", "cash_rate_cents"), False),
+            # Near a zip code: the box, then the best-match order, from the index alone.
             (("state", "latitude", "longitude", "accepting", "payer_bits",
-              "license_expires_on"), False),
+              "license_expires_on", "accepting_confirmed_on", "provider"), False),
         )
 
 
