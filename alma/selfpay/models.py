@@ -29,7 +29,7 @@ class PracticeDetails(BaseModel):
     street address and phone of their office."""
 
     provider = ForeignKeyField(Provider, unique=True, on_delete="CASCADE")
-    tax_id = CharField(max_length=10)  # an EIN, XX-XXXXXXX
+    tax_id = CharField(max_length=10)  # an EIN as 12-3456789: two digits, a dash, seven
     street = CharField(max_length=120)
     city = CharField(max_length=60)
     state = CharField(max_length=2)

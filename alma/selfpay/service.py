@@ -89,7 +89,7 @@ def diagnosis_codes(text):
 
 
 def tax_id(text):
-    """An EIN as stored (XX-XXXXXXX), or SelfPayProblem."""
+    """An EIN as stored (two digits, a dash, seven: 12-3456789), or SelfPayProblem."""
     digits = re.sub(r"[\s-]", "", text or "")
     if not (digits.isascii() and digits.isdigit() and len(digits) == 9) or \
             not ein.is_valid(digits):
@@ -301,11 +301,19 @@ def add_months(day, months):
 
 def current_estimate(spc):
     """The latest estimate issued to the client that no other supersedes, or None."""
+    return current_estimates([spc.id]).get(spc.id)
+
+
+def current_estimates(spc_ids):
+    """{self-pay client id: their current estimate}, in one query whatever the number."""
     newer = GoodFaithEstimate.alias()
-    return (GoodFaithEstimate.select().where(
-        (GoodFaithEstimate.self_pay_client == spc.id)
-        & ~fn.EXISTS(newer.select().where(newer.supersedes == GoodFaithEstimate.id)))
-        .order_by(GoodFaithEstimate.id.desc()).first())
+    found = {}
+    for estimate in (GoodFaithEstimate.select().where(
+            GoodFaithEstimate.self_pay_client.in_(list(spc_ids))
+            & ~fn.EXISTS(newer.select().where(newer.supersedes == GoodFaithEstimate.id)))
+            .order_by(GoodFaithEstimate.id)):
+        found[estimate.self_pay_client_id] = estimate  # the latest wins
+    return found
 
 
 def _number(prefix):

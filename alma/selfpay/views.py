@@ -43,11 +43,10 @@ def _index_page(form, status=200):
     rows = service.clients_of(provider)
     audit.record_many("viewed", "self_pay_clients", [(row.id, row.client_id) for row in rows],
                       me())
-    ended = {}  # the clients whose estimate's period is over: a new one is needed
-    for row in rows:
-        estimate = None if row.gfe_wanted else service.current_estimate(row)
-        if estimate is not None and estimate.period_end < service.today():
-            ended[row.id] = estimate.period_end
+    # The clients whose estimate's period is over: a new one is needed.
+    current = service.current_estimates([row.id for row in rows if not row.gfe_wanted])
+    ended = {spc_id: estimate.period_end for spc_id, estimate in current.items()
+             if estimate.period_end < service.today()}
     return render_template("selfpay/index.html", rows=rows, form=form, ended=ended,
                            missing=service.missing_details(provider),
                            details=service.details_for(provider), today=service.today()), status
